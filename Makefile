@@ -1,0 +1,42 @@
+# nof1: two commands on a fresh machine - `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-test
+BENCH_STAMP := $(VENV)/.installed-bench
+
+.PHONY: run test lint bench reference clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	touch $@
+
+## run: simulate a demo LDN trial and a 40-participant series, analyse both, print the results
+run: $(STAMP)
+	$(VENV)/bin/nof1 demo
+
+## test: every test (unit, property, coverage, reference against stored R output)
+test: $(STAMP)
+	$(PY) -m pytest -n 2 -q
+
+## lint: ruff and mypy on the core
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/mypy
+
+## bench: speed and agreement against PyMC and NumPyro (and R nlme/JAGS when installed)
+bench: $(BENCH_STAMP)
+	$(PY) benchmarks/run_all.py
+
+## reference: recompute the stored R reference output (needs Debian r-base-core r-cran-nlme jags r-cran-rjags)
+reference: $(STAMP)
+	cd tests/reference && Rscript nlme_reference.R && Rscript jags_reference.R
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

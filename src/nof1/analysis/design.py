@@ -1,0 +1,147 @@
+"""From one participant's daily rows to the regression the single-patient model fits.
+
+Columns of X, in order: intercept, one indicator per active arm (placebo is the reference),
+trend terms, covariates. Rows that cannot enter the likelihood are dropped here and nowhere
+else: run-in days, analytic-washout days, days with a missing outcome or covariate. The AR(1)
+gap formula then treats dropped days exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from nof1.exceptions import DataError, InsufficientDataError
+
+PLACEBO = "placebo"
+RUN_IN = "run-in"
+Trend = Literal["none", "linear", "spline"]
+
+
+@dataclass(frozen=True)
+class Design:
+    """The fitted rows: outcome y, matrix X, calendar day, and names of X's columns."""
+
+    y: NDArray[np.float64]
+    x: NDArray[np.float64]
+    day: NDArray[np.int64]
+    columns: tuple[str, ...]
+    arms: tuple[str, ...]  # active arms, in the order of their columns (1..len(arms))
+    n_rows: int  # randomised-period rows before dropping missing/washout days
+
+
+def active_arms(arm: pd.Series) -> list[str]:
+    """Active arms in a stable order: by dose when labels carry one, else alphabetically."""
+    names = sorted(set(arm.astype(str)) - {PLACEBO, RUN_IN})
+    return names
+
+
+def natural_spline_basis(t: NDArray[np.float64], df: int) -> NDArray[np.float64]:
+    """Natural cubic spline basis without intercept: `df` columns spanning the same space as
+    R's splines::ns(t, df) (boundary knots at the range, df-1 interior knots at quantiles).
+    Truncated-power form (Hastie, Tibshirani & Friedman, ESL eq. 5.4-5.5) on t scaled to [0, 1]."""
+    if df < 1:
+        raise ValueError("spline df must be at least 1")
+    lo, hi = float(t.min()), float(t.max())
+    s = (t - lo) / (hi - lo) if hi > lo else np.zeros_like(t)
+    if df == 1:
+        return s[:, None]
+    inner = np.quantile(s, np.linspace(0, 1, df + 1)[1:-1])
+    knots = np.concatenate(([0.0], inner, [1.0]))
+    last = knots[-1]
+
+    def d(k: int) -> NDArray[np.float64]:
+        return (np.maximum(s - knots[k], 0) ** 3 - np.maximum(s - last, 0) ** 3) / (last - knots[k])
+
+    cols = [s] + [d(k) - d(len(knots) - 2) for k in range(len(knots) - 2)]
+    return np.column_stack(cols)
+
+
+def build_design(
+    rows: pd.DataFrame,
+    outcome: str,
+    *,
+    arms: Sequence[str] | None = None,
+    washout_days: int = 0,
+    trend: Trend = "linear",
+    spline_df: int = 3,
+    covariates: Sequence[str] = (),
+    log_offset: float | None = None,
+) -> Design:
+    """Build the design for one participant's rows (canonical daily table, any row order)."""
+    for col in (outcome, *covariates):
+        if col not in rows.columns:
+            raise DataError(f"no column named '{col}'", column=col)
+    rows = rows.sort_values("day", kind="stable")
+    rows = rows[rows["arm"].astype(str) != RUN_IN]
+    rows = rows[rows["period"].astype(int) > 0]
+    if rows.empty:
+        raise InsufficientDataError("no days in randomised periods (only run-in or nothing at all)")
+    arm = rows["arm"].astype(str)
+    if PLACEBO not in set(arm):
+        raise InsufficientDataError("no placebo period: the effect needs a placebo comparison")
+    arms = tuple(arms) if arms is not None else tuple(active_arms(arm))
+    if not arms:
+        raise InsufficientDataError("no active period: the effect needs an active comparison")
+    n_rows = len(rows)
+
+    keep = np.ones(n_rows, dtype=bool)
+    if washout_days > 0:
+        day = rows["day"].to_numpy(np.int64)
+        start = rows.groupby("period")["day"].transform("min").to_numpy(np.int64)
+        keep &= (day - start) >= washout_days
+    y = rows[outcome].to_numpy(np.float64)
+    if log_offset is not None:
+        if np.any(y[~np.isnan(y)] + log_offset <= 0):
+            raise DataError(
+                f"a log scale needs every value + {log_offset} > 0; found smaller values",
+                column=outcome,
+            )
+        y = np.log(y + log_offset)
+    keep &= ~np.isnan(y)
+    cov = rows[list(covariates)].to_numpy(np.float64) if covariates else np.empty((n_rows, 0))
+    keep &= ~np.isnan(cov).any(axis=1)
+
+    rows, y, cov = rows[keep], y[keep], cov[keep]
+    day = rows["day"].to_numpy(np.int64)
+    arm = rows["arm"].astype(str).to_numpy()
+    unexpected = sorted(set(arm) - set(arms) - {PLACEBO})
+    if unexpected:
+        raise InsufficientDataError(f"arms {unexpected} are neither placebo nor among {list(arms)}")
+
+    columns = ["intercept"] + [f"arm[{a}]" for a in arms]
+    parts = [np.ones((len(y), 1))] + [(arm == a).astype(np.float64)[:, None] for a in arms]
+    if trend == "linear":
+        centre, span = (day.min() + day.max()) / 2.0, max(day.max() - day.min(), 1)
+        parts.append(((day - centre) / span)[:, None])
+        columns.append("trend")
+    elif trend == "spline":
+        basis = natural_spline_basis(day.astype(np.float64), spline_df)
+        parts.append(basis - basis.mean(axis=0))
+        columns += [f"trend[{j + 1}]" for j in range(basis.shape[1])]
+    elif trend != "none":
+        raise ValueError(f"trend must be 'none', 'linear' or 'spline', got {trend!r}")
+    parts.append(cov)
+    columns += list(covariates)
+    x = np.column_stack(parts)
+
+    for j, a in enumerate(arms, start=1):
+        if x[:, j].sum() == 0:
+            raise InsufficientDataError(f"no usable days on arm '{a}' after washout and missing days")
+    if (x[:, 1 : 1 + len(arms)].sum(axis=1) == 0).sum() == 0:
+        raise InsufficientDataError("no usable placebo days after washout and missing days")
+    if len(y) <= x.shape[1] + 1:
+        raise InsufficientDataError(
+            f"{len(y)} usable days for {x.shape[1]} coefficients: too few to estimate the effect"
+        )
+    if np.linalg.matrix_rank(x) < x.shape[1]:
+        raise InsufficientDataError(
+            "the arms, trend and covariates cannot be told apart in these days "
+            "(collinear design); use fewer trend terms or covariates"
+        )
+    return Design(y=y, x=x, day=day, columns=tuple(columns), arms=arms, n_rows=n_rows)

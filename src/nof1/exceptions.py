@@ -1,0 +1,45 @@
+"""Named failure modes, each with a message a user can act on."""
+
+from __future__ import annotations
+
+
+class Nof1Error(Exception):
+    """Base class for every error nof1 raises on purpose."""
+
+
+class DataError(Nof1Error, ValueError):
+    """A daily table is malformed. Names the file, the row and the column when known."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        self.message = message
+        self.source = source
+        self.row = row
+        self.column = column
+        where = []
+        if source is not None:
+            where.append(str(source))
+        if row is not None:
+            where.append(f"row {row}")
+        if column is not None:
+            where.append(f"column '{column}'")
+        prefix = ", ".join(where)
+        super().__init__(f"{prefix}: {message}" if prefix else message)
+
+
+class InsufficientDataError(Nof1Error, ValueError):
+    """Too few usable days, periods or participants to fit the model that was asked for."""
+
+
+class ProtocolError(Nof1Error, ValueError):
+    """A trial design is inconsistent (e.g. a pair without both arms)."""
+
+
+class ApproximationWarning(UserWarning):
+    """A numerical shortcut may be inaccurate for these data (e.g. posterior mass at a grid edge)."""
