@@ -159,3 +159,142 @@ class SingleResult:
 
 
 _ARM_KEYS = ("effect", "prob_benefit", "prob_benefit_mcid", "prob_harm_mcid")
+
+
+@dataclass(frozen=True)
+class SeriesResult:
+    """A pooled analysis of many n-of-1 trials (see nof1.analysis.series)."""
+
+    outcome: str
+    better: Better
+    mcid: float | None
+    participants: tuple[str, ...]
+    mu: Distribution
+    tau: Distribution
+    coefficients: dict[str, Distribution]
+    predictive: Distribution  # a new patient's effect at the covariates' means
+    prob_new_patient_benefit: float
+    prob_new_patient_benefit_mcid: float | None
+    responder_fraction: float | None  # expected share of these participants beyond the MCID
+    effect_mean: NDArray[np.float64] = field(repr=False)  # shrunken b_i
+    effect_sd: NDArray[np.float64] = field(repr=False)
+    effect_median: NDArray[np.float64] = field(repr=False)
+    effect_ci95: NDArray[np.float64] = field(repr=False)  # (m, 2)
+    prob_benefit_mcid: NDArray[np.float64] | None = field(repr=False)
+    stage1_mean: NDArray[np.float64] = field(repr=False)
+    stage1_sd: NDArray[np.float64] = field(repr=False)
+    excluded: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        outcome: str,
+        better: Better,
+        mcid: float | None,
+        participants: tuple[str, ...],
+        weight: NDArray[np.float64],
+        loc: NDArray[np.float64],
+        scale: NDArray[np.float64],
+        mu: Distribution,
+        tau: Distribution,
+        coefficients: dict[str, Distribution],
+        predictive: Any,
+        stage1_mean: NDArray[np.float64],
+        stage1_sd: NDArray[np.float64],
+        excluded: dict[str, str],
+    ) -> SeriesResult:
+        """Summarise each participant's shrunken effect: a normal mixture over tau nodes."""
+        from scipy import special
+
+        from nof1.analysis._mixture import normal_mixture_ppf
+
+        mean = weight @ loc
+        sd = np.sqrt(np.maximum(weight @ (scale**2 + loc**2) - mean**2, 0.0))
+        ci = np.column_stack(
+            [normal_mixture_ppf(weight, loc, scale, 0.025), normal_mixture_ppf(weight, loc, scale, 0.975)]
+        )
+        median = normal_mixture_ppf(weight, loc, scale, 0.5)
+        p_new, p_new_mcid, _ = benefit_probabilities(predictive.cdf, better, mcid)
+        p_mcid = None
+        responders = None
+        if mcid is not None:
+            threshold = -mcid if better == "lower" else mcid
+            below = weight @ special.ndtr((threshold - loc) / scale)
+            p_mcid = below if better == "lower" else 1.0 - below
+            responders = float(p_mcid.mean())
+        return cls(
+            outcome=outcome,
+            better=better,
+            mcid=mcid,
+            participants=participants,
+            mu=mu,
+            tau=tau,
+            coefficients=coefficients,
+            predictive=predictive,
+            prob_new_patient_benefit=p_new,
+            prob_new_patient_benefit_mcid=p_new_mcid,
+            responder_fraction=responders,
+            effect_mean=mean,
+            effect_sd=sd,
+            effect_median=median,
+            effect_ci95=ci,
+            prob_benefit_mcid=p_mcid,
+            stage1_mean=stage1_mean,
+            stage1_sd=stage1_sd,
+            excluded=excluded,
+        )
+
+    def to_dict(self, level: float = 0.95) -> dict[str, Any]:
+        """The CLI contract's object."""
+        keys = ("mean", "sd", "ci95")
+        p_mcid = self.prob_benefit_mcid
+        return {
+            "outcome": self.outcome,
+            "n_participants": len(self.participants),
+            "mu": describe(self.mu, level, keys=keys),
+            "tau": describe(self.tau, level, keys=keys),
+            "coefficients": {k: describe(v, level, keys=keys) for k, v in self.coefficients.items()},
+            "prob_new_patient_benefit_mcid": self.prob_new_patient_benefit_mcid,
+            "participants": [
+                {
+                    "participant": pid,
+                    "effect": {
+                        "mean": float(self.effect_mean[i]),
+                        "sd": float(self.effect_sd[i]),
+                        "median": float(self.effect_median[i]),
+                        "ci95": [float(self.effect_ci95[i, 0]), float(self.effect_ci95[i, 1])],
+                    },
+                    "prob_benefit_mcid": None if p_mcid is None else float(p_mcid[i]),
+                }
+                for i, pid in enumerate(self.participants)
+            ],
+        }
+
+    def summary(self) -> str:
+        mlo, mhi = self.mu.interval(0.95)
+        tlo, thi = self.tau.interval(0.95)
+        lines = [
+            f"Series of {len(self.participants)} n-of-1 trials, outcome '{self.outcome}' "
+            f"({self.better} is better)",
+            f"  average effect mu {_fmt(self.mu.mean)} (95% CrI {_fmt(mlo)} to {_fmt(mhi)})",
+            f"  between-patient SD tau {_fmt(self.tau.mean)} ({_fmt(tlo)} to {_fmt(thi)})",
+            f"  P(a new patient benefits) {_fmt(self.prob_new_patient_benefit, 3)}",
+        ]
+        if self.mcid is not None:
+            lines.append(
+                f"  P(a new patient benefits by >= MCID {self.mcid:g}) "
+                f"{_fmt(self.prob_new_patient_benefit_mcid, 3)}; expected share of these "
+                f"participants who respond {_fmt(self.responder_fraction, 3)}"
+            )
+        for name, dist in self.coefficients.items():
+            lo, hi = dist.interval(0.95)
+            lines.append(f"  covariate {name}: {_fmt(dist.mean)} per unit ({_fmt(lo)} to {_fmt(hi)})")
+        if self.excluded:
+            lines.append(f"  {len(self.excluded)} participant(s) excluded: " + ", ".join(
+                f"{k} ({v})" for k, v in list(self.excluded.items())[:5]
+            ))
+        return "\n".join(lines)
+
+    def to_html(self) -> str:
+        return f"<pre class='nof1-result'>{html.escape(self.summary())}</pre>"

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from scipy import special
 from numpy.typing import NDArray
 
 Array = NDArray[np.float64]
@@ -56,21 +57,28 @@ def gap_statistics(z: Array, day: NDArray[np.int64], series: NDArray[np.int64], 
     gaps = np.unique(gap[step]) if step.any() else np.array([1], dtype=np.int64)
     k_of_row = np.searchsorted(gaps, gap)
 
-    outer_cur = (z[:, :, None] * z[:, None, :]).reshape(n_rows, q * q)
-    first = np.zeros((m, q * q))
-    first[series[starts]] = outer_cur[starts]
-
+    # Products of column pairs, on the transposed (q, n) layout: broadcasting over the two
+    # short axes leaves one long contiguous multiply per pair, with no gathered copies.
+    zt = np.ascontiguousarray(z.T)
+    outer = (zt[:, None, :] * zt[None, :, :]).reshape(q * q, n_rows).T  # (n_rows, q*q)
     idx = np.nonzero(step)[0]
     prev = idx - 1
-    groups = series[idx] * len(gaps) + k_of_row[idx]
-    shape = (m * len(gaps), len(idx))
-    indicator = sp.csr_matrix((np.ones(len(idx)), (groups, np.arange(len(idx)))), shape=shape)
-    current = indicator @ outer_cur[idx]
-    cross = indicator @ (z[idx, :, None] * z[prev, None, :]).reshape(len(idx), q * q)
-    previous = indicator @ outer_cur[prev]
-    count = np.bincount(groups, minlength=m * len(gaps)).reshape(m, len(gaps))
-    n = np.bincount(series, minlength=m)
+    cross_rows = (zt[:, None, idx] * zt[None, :, prev]).reshape(q * q, len(idx)).T
+
     k = len(gaps)
+    groups = series[idx] * k + k_of_row[idx]
+    ones = np.ones(len(idx))
+    at_current = sp.csr_matrix((ones, (groups, idx)), shape=(m * k, n_rows))
+    at_previous = sp.csr_matrix((ones, (groups, prev)), shape=(m * k, n_rows))
+    at_step = sp.csr_matrix((ones, (groups, np.arange(len(idx)))), shape=(m * k, len(idx)))
+
+    first = np.zeros((m, q * q))
+    first[series[starts]] = outer[starts]
+    current = np.asarray(at_current @ outer)
+    previous = np.asarray(at_previous @ outer)
+    cross = np.asarray(at_step @ cross_rows)
+    count = np.bincount(groups, minlength=m * k).reshape(m, k)
+    n = np.bincount(series, minlength=m)
     return GapStatistics(
         first=first.reshape(m, q, q),
         gaps=gaps,
@@ -95,15 +103,23 @@ def rho_grid(size: int, limit: float = 0.995) -> Array:
 
 @dataclass(frozen=True)
 class GridPosterior:
-    """Conditional posteriors at each rho node, and the nodes' posterior weights."""
+    """Conditional posteriors at each rho node, and the nodes' posterior weights.
+
+    `last_loc` and `last_var` describe the coefficient of the LAST column of X for every
+    series; batched callers put the effect there, so that one Cholesky factor of the
+    augmented cross-product matrix gives it without any inverse. `beta` and `xtwx_inv`
+    (all coefficients) are filled only when asked for (`full=True`).
+    """
 
     rho: Array  # (G,)
     weight: Array  # (m, G), rows sum to 1
     log_marginal: Array  # (m, G), unnormalised log p(rho | y)
-    beta: Array  # (m, G, p): GLS estimate = posterior mean of beta given rho
-    xtwx_inv: Array  # (m, G, p, p): (X' R^-1 X)^-1
     rss: Array  # (m, G): prewhitened residual sum of squares
     dof: NDArray[np.int64]  # (m,): n - p
+    last_loc: Array  # (m, G): GLS estimate of the last coefficient
+    last_var: Array  # (m, G): its (X' R^-1 X)^-1 diagonal element
+    beta: Array | None = None  # (m, G, p): GLS estimate = posterior mean of beta given rho
+    xtwx_inv: Array | None = None  # (m, G, p, p): (X' R^-1 X)^-1
 
     @property
     def scale2(self) -> Array:
@@ -111,51 +127,106 @@ class GridPosterior:
         return self.rss / self.dof[:, None]
 
 
-def grid_posterior(stats: GapStatistics, rho: Array) -> GridPosterior:
+def grid_posterior(stats: GapStatistics, rho: Array, *, full: bool = True) -> GridPosterior:
     """Exact conditional posteriors on the rho grid; the last column of z is the outcome."""
     rho = np.asarray(rho, dtype=np.float64)
-    q = stats.first.shape[-1]
+    m, q = stats.first.shape[0], stats.first.shape[-1]
     p = q - 1
     dof = stats.n - p
     if np.any(dof < 1):
         raise ValueError("fewer observed days than model coefficients")
-    # powers rho^k for each node and gap; weights of the three sums
+    # weights of the three sums for each node and gap, applied in one matrix product
     phi = np.power(rho[:, None], stats.gaps[None, :].astype(np.float64))  # (G, K)
     denom = 1.0 - phi**2
-    w_cur = 1.0 / denom
-    w_cross = -phi / denom
-    w_prev = phi**2 / denom
+    weights = np.concatenate([1.0 / denom, -phi / denom, phi**2 / denom], axis=1)  # (G, 3K)
     cross_sym = stats.cross + np.swapaxes(stats.cross, -1, -2)
-    m_mat = (
-        stats.first[:, None]
-        + np.einsum("gk,mkij->mgij", w_cur, stats.current)
-        + np.einsum("gk,mkij->mgij", w_cross, cross_sym)
-        + np.einsum("gk,mkij->mgij", w_prev, stats.previous)
-    )
+    sums = np.concatenate([stats.current, cross_sym, stats.previous], axis=1)  # (m, 3K, q, q)
+    m_mat = (weights @ sums.reshape(m, -1, q * q)).reshape(m, len(rho), q, q)
+    m_mat += stats.first[:, None]
     log_det_r = stats.count @ np.log(denom).T  # (m, G)
 
-    xtx = m_mat[..., :p, :p]
-    xty = m_mat[..., :p, p]
-    yty = m_mat[..., p, p]
-    chol = np.linalg.cholesky(xtx)
-    eye = np.broadcast_to(np.eye(p), xtx.shape)
-    chol_inv = np.linalg.solve(chol, eye)
-    xtwx_inv = np.swapaxes(chol_inv, -1, -2) @ chol_inv
-    beta = np.einsum("mgij,mgj->mgi", xtwx_inv, xty)
-    rss = yty - np.einsum("mgi,mgi->mg", xty, beta)
-    # Guard against round-off on exact fits; an RSS of zero has no posterior spread.
-    rss = np.maximum(rss, 1e-300)
-    log_det_xtx = 2.0 * np.log(np.diagonal(chol, axis1=-2, axis2=-1)).sum(-1)
+    # Cholesky of [X y]' W [X y]: its last diagonal entry squared is the RSS, and its last
+    # row gives the last coefficient (Gram-Schmidt on the prewhitened columns).
+    chol = np.linalg.cholesky(m_mat)
+    diag = np.diagonal(chol, axis1=-2, axis2=-1)
+    rss = np.maximum(diag[..., p] ** 2, 1e-300)  # an exact fit has no posterior spread
+    log_det_xtx = 2.0 * np.log(diag[..., :p]).sum(-1)
     log_marginal = -0.5 * log_det_r - 0.5 * log_det_xtx - 0.5 * dof[:, None] * np.log(rss)
-    shifted = log_marginal - log_marginal.max(axis=1, keepdims=True)
-    weight = np.exp(shifted)
+    weight = np.exp(log_marginal - log_marginal.max(axis=1, keepdims=True))
     weight /= weight.sum(axis=1, keepdims=True)
+    beta = xtwx_inv = None
+    if full:
+        chol_x = chol[..., :p, :p]
+        chol_inv = np.linalg.solve(chol_x, np.broadcast_to(np.eye(p), chol_x.shape))
+        xtwx_inv = np.swapaxes(chol_inv, -1, -2) @ chol_inv
+        beta = np.einsum("mgij,mgj->mgi", xtwx_inv, m_mat[..., :p, p])
     return GridPosterior(
         rho=rho,
         weight=weight,
         log_marginal=log_marginal,
-        beta=beta,
-        xtwx_inv=xtwx_inv,
         rss=rss,
         dof=dof,
+        last_loc=chol[..., p, p - 1] / diag[..., p - 1],
+        last_var=1.0 / diag[..., p - 1] ** 2,
+        beta=beta,
+        xtwx_inv=xtwx_inv,
     )
+
+
+def fit_many(
+    x: Array,
+    y: Array,
+    day: NDArray[np.int64],
+    series: NDArray[np.int64],
+    m: int,
+    rho: Array,
+    *,
+    chunk: int = 4000,
+) -> GridPosterior:
+    """Grid posteriors of m independent series given as long rows sorted by (series, day).
+
+    Only the last column of x (the effect) is summarised (`last_loc`, `last_var`). Works
+    through the series in chunks so that memory stays bounded (the grid arrays hold
+    m * G * q^2 numbers) whatever m is.
+    """
+    z = np.column_stack([x, y])
+    firsts = np.arange(0, m, chunk)
+    bounds = np.searchsorted(series, np.append(firsts, m))
+    parts = []
+    for i, lo in enumerate(firsts):
+        start, stop = bounds[i], bounds[i + 1]
+        size = min(chunk, m - lo)
+        stats = gap_statistics(z[start:stop], day[start:stop], series[start:stop] - lo, size)
+        parts.append(grid_posterior(stats, rho, full=False))
+    if len(parts) == 1:
+        return parts[0]
+    fields = ("weight", "log_marginal", "rss", "dof", "last_loc", "last_var")
+    return GridPosterior(
+        rho=rho, **{f: np.concatenate([getattr(part, f) for part in parts]) for f in fields}
+    )
+
+
+def _pruned(post: GridPosterior) -> tuple[NDArray[np.intp], NDArray[np.intp], Array]:
+    """(series, node) pairs whose weight can matter; dropping the rest changes no digit."""
+    keep = post.weight > 1e-12 * post.weight.max(axis=1, keepdims=True)
+    rows, nodes = np.nonzero(keep)
+    return rows, nodes, post.weight[rows, nodes]
+
+
+def effect_cdf(post: GridPosterior, at: Array) -> Array:
+    """P(last coefficient <= at_i | y_i) for every series i: a mixture of Student-t cdfs."""
+    rows, nodes, w = _pruned(post)
+    scale = np.sqrt(post.rss[rows, nodes] / post.dof[rows] * post.last_var[rows, nodes])
+    zval = (np.asarray(at, dtype=np.float64)[rows] - post.last_loc[rows, nodes]) / scale
+    cdf = special.stdtr(post.dof[rows].astype(np.float64), zval)
+    return np.bincount(rows, weights=w * cdf, minlength=len(post.weight))
+
+
+def effect_moments(post: GridPosterior) -> tuple[Array, Array]:
+    """Posterior mean and SD of the last coefficient for every series (mixture over rho)."""
+    loc = post.last_loc
+    dof = post.dof[:, None].astype(np.float64)
+    var_t = post.scale2 * post.last_var * dof / np.maximum(dof - 2.0, 1e-9)
+    mean = (post.weight * loc).sum(axis=1)
+    second = (post.weight * (var_t + loc**2)).sum(axis=1)
+    return mean, np.sqrt(np.maximum(second - mean**2, 0.0))

@@ -187,3 +187,30 @@ class GridDistribution:
     def interval(self, level: float = 0.95) -> tuple[float, float]:
         tail = (1.0 - level) / 2.0
         return self.ppf(tail), self.ppf(1.0 - tail)
+
+
+def normal_mixture_ppf(weight: Array, loc: Array, scale: Array, q: float) -> Array:
+    """Quantile q of many normal mixtures at once: column i mixes N(loc[g, i], scale[g, i]^2)
+    with weights weight[g]. Newton steps from the moment-matched normal, kept inside a
+    bracket that halves whenever a step would leave it, so it converges for any mixture."""
+    from scipy import special
+
+    mean = weight @ loc
+    sd = np.sqrt(np.maximum(weight @ (scale**2 + loc**2) - mean**2, 1e-300))
+    x = mean + sd * special.ndtri(q)
+    lo = (loc - 10 * scale).min(axis=0)
+    hi = (loc + 10 * scale).max(axis=0)
+    for _ in range(100):
+        zval = (x[None, :] - loc) / scale
+        f = weight @ special.ndtr(zval) - q
+        dens = weight @ (np.exp(-0.5 * zval**2) / (np.sqrt(2 * np.pi) * scale))
+        lo = np.where(f < 0, x, lo)
+        hi = np.where(f > 0, x, hi)
+        step = f / np.maximum(dens, 1e-300)
+        converged = np.abs(step) <= 1e-10 * (1 + np.abs(x))
+        if np.all(converged):
+            return x - step
+        new = x - step
+        outside = ((new < lo) | (new > hi)) & ~converged
+        x = np.where(outside, 0.5 * (lo + hi), new)
+    return x

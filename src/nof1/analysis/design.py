@@ -145,3 +145,96 @@ def build_design(
             "(collinear design); use fewer trend terms or covariates"
         )
     return Design(y=y, x=x, day=day, columns=tuple(columns), arms=arms, n_rows=n_rows)
+
+
+@dataclass(frozen=True)
+class LongDesign:
+    """Many participants' fitted rows, sorted by (participant, day); the effect is X's last
+    column, so that batched fits can read it off one Cholesky factor."""
+
+    y: NDArray[np.float64]
+    x: NDArray[np.float64]
+    day: NDArray[np.int64]
+    series: NDArray[np.int64]
+    participants: tuple[str, ...]
+    arm: str
+    excluded: dict[str, str]  # participant -> why they could not be analysed
+
+
+def build_long_design(
+    table: pd.DataFrame,
+    outcome: str,
+    *,
+    arm: str | None = None,
+    washout_days: int = 0,
+    trend: Trend = "linear",
+) -> LongDesign:
+    """Vectorised design for every participant at once (intercept, trend, arm indicator)."""
+    if outcome not in table.columns:
+        raise DataError(f"no column named '{outcome}'", column=outcome)
+    if trend not in ("none", "linear"):
+        raise ValueError("a series analysis supports trend 'none' or 'linear'")
+    arm_codes, arm_names = pd.factorize(table["arm"].astype(str))
+    arms_present = sorted(set(arm_names) - {PLACEBO, RUN_IN})
+    if arm is None:
+        if len(arms_present) != 1:
+            raise InsufficientDataError(
+                f"the table holds active arms {arms_present}: name the one to pool with arm="
+            )
+        arm = arms_present[0]
+    # integer codes for participant and arm: string work on millions of rows is what costs
+    codes, ids = pd.factorize(table["participant"].astype(str))
+    names = list(arm_names)
+    is_active = arm_codes == (names.index(arm) if arm in names else -2)
+    is_placebo = arm_codes == (names.index(PLACEBO) if PLACEBO in names else -2)
+    day = table["day"].to_numpy(np.int64)
+    period = table["period"].to_numpy(np.int64)
+    y = table[outcome].to_numpy(np.float64)
+    keep = (period > 0) & (is_active | is_placebo) & ~np.isnan(y)
+    if washout_days > 0:
+        key = codes.astype(np.int64) * (int(period.max()) + 1) + period
+        start = pd.Series(day).groupby(key).transform("min").to_numpy()
+        keep &= (day - start) >= washout_days
+    codes, day, y, active = codes[keep], day[keep], y[keep], is_active[keep].astype(np.float64)
+    d_code, d_day = np.diff(codes), np.diff(day)
+    if not np.all((d_code > 0) | ((d_code == 0) & (d_day > 0))):
+        order = np.lexsort((day, codes))
+        codes, day, y, active = codes[order], day[order], y[order], active[order]
+        d_code, d_day = np.diff(codes), np.diff(day)
+    if np.any((d_code == 0) & (d_day == 0)):
+        raise DataError("a participant has two rows for the same day", column="day")
+
+    p = 3 if trend == "linear" else 2
+    n_obs = np.bincount(codes, minlength=len(ids))
+    n_act = np.bincount(codes, weights=active, minlength=len(ids))
+    reasons = np.where(
+        n_obs == 0,
+        "no usable days",
+        np.where(
+            n_act == 0,
+            f"no usable days on '{arm}'",
+            np.where(n_act == n_obs, "no usable placebo days", np.where(n_obs <= p + 1, "too few days", "")),
+        ),
+    )
+    bad = reasons != ""
+    excluded = {str(ids[i]): str(reasons[i]) for i in np.nonzero(bad)[0]}
+    if bad.any():
+        renumber = np.cumsum(~bad) - 1
+        rows_ok = ~bad[codes]
+        codes, day, y, active = renumber[codes[rows_ok]], day[rows_ok], y[rows_ok], active[rows_ok]
+        ids = ids[~bad]
+    if len(ids) == 0:
+        raise InsufficientDataError("no participant has usable active and placebo days")
+    parts = [np.ones(len(y))]
+    if trend == "linear":
+        parts.append(day / max(float(day.max()), 1.0))  # any affine scaling spans the same trend
+    parts.append(active)
+    return LongDesign(
+        y=y,
+        x=np.column_stack(parts),
+        day=day,
+        series=codes.astype(np.int64),
+        participants=tuple(str(i) for i in ids),
+        arm=arm,
+        excluded=excluded,
+    )

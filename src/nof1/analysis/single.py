@@ -125,6 +125,7 @@ class SingleTrial:
                 stacklevel=3,
             )
         dof = float(post.dof[0])
+        assert post.beta is not None and post.xtwx_inv is not None  # fit_design asks for both
         effects = {}
         for j, arm in enumerate(design.arms, start=1):
             scale = np.sqrt(post.scale2[0] * post.xtwx_inv[0, :, j, j])
