@@ -1,0 +1,398 @@
+"""The `nof1` command: parses options, calls the core, prints. No statistics live here.
+
+Scripts depend on the JSON printed with --json (see the architecture's CLI contract); the
+default output is a table for people. Errors print one line to stderr and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+import numpy as np
+
+from nof1.exceptions import ApproximationWarning, Nof1Error
+
+BETTER = click.Choice(["lower", "higher"])
+
+
+def _console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    console = Console(stderr=stderr, highlight=False)
+    if not console.is_terminal:
+        console.width = 120  # piped or logged output: don't squeeze tables into 80 columns
+    return console
+
+
+@contextmanager
+def _progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr, shown only on a terminal so piped JSON stays clean."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    console = _console(stderr=True)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,}"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    ) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda done: bar.update(task, completed=done)
+
+
+def _json_safe(value: Any) -> Any:
+    """Plain JSON: NaN or infinity would make invalid JSON, so they become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        return _json_safe(value.item())
+    return value
+
+
+def _print_json(obj: Any) -> None:
+    click.echo(json.dumps(_json_safe(obj), indent=2, allow_nan=False))
+
+
+def _num(x: Any, digits: int = 2) -> str:
+    return "-" if x is None else f"{x:.{digits}f}"
+
+
+def _interval(d: dict[str, Any]) -> str:
+    lo, hi = d["ci95"]
+    return f"{_num(lo)} to {_num(hi)}"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="nof1")
+def cli() -> None:
+    """nof1: blinded, randomised, placebo-controlled n-of-1 trials and their analysis."""
+
+
+@cli.command()
+@click.argument("data", type=click.Path(dir_okay=False))
+@click.option("--outcome", required=True, help="Outcome column to analyse, e.g. fatigue.")
+@click.option("--participant", help="Analyse only this participant (default: every one).")
+@click.option("--better", type=BETTER, default="lower", show_default=True,
+              help="Direction of benefit on the outcome scale.")
+@click.option("--mcid", type=click.FloatRange(min=0, min_open=True),
+              help="Minimal clinically important difference, in outcome units.")
+@click.option("--washout-days", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Analytic washout: drop the first N days of every period.")
+@click.option("--trend", type=click.Choice(["linear", "none", "spline"]), default="linear",
+              show_default=True, help="Slow drift over the trial.")
+@click.option("--spline-df", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Degrees of freedom of the natural-spline trend.")
+@click.option("--arm", help="Active arm to report when there are several (default: all).")
+@click.option("--covariate", "covariates", multiple=True,
+              help="Extra column to adjust for, e.g. exertion_lag1 (repeatable).")
+@click.option("--log-offset", type=click.FloatRange(min=0),
+              help="Analyse log(outcome + X), for skewed outcomes such as steps.")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON of the CLI contract.")
+def analyze(data: str, outcome: str, participant: str | None, better: str, mcid: float | None,
+            washout_days: int, trend: str, spline_df: int, arm: str | None,
+            covariates: tuple[str, ...], log_offset: float | None, as_json: bool) -> None:
+    """Exact Bayesian analysis of each participant's n-of-1 trial in DATA (CSV or Parquet)."""
+    from nof1 import data as dataio
+    from nof1.analysis.permutation import RandomizationTest
+    from nof1.analysis.single import SingleTrial
+
+    table = dataio.load(data, outcomes=[outcome, *covariates])
+    present = list(dict.fromkeys(table["participant"]))
+    ids = [participant] if participant is not None else present
+    if participant is not None and participant not in present:
+        raise Nof1Error(f"{data}: no participant '{participant}' (found {', '.join(present[:10])})")
+    model = SingleTrial(outcome, better=better, mcid=mcid, washout_days=washout_days,  # type: ignore[arg-type]
+                        trend=trend, spline_df=spline_df, covariates=covariates,  # type: ignore[arg-type]
+                        log_offset=log_offset)
+    results = []
+    for pid in ids:
+        result = model.fit(table, participant=pid).result_
+        try:
+            test = RandomizationTest(outcome, better=better, washout_days=washout_days,  # type: ignore[arg-type]
+                                     arm=arm if arm else _only_arm(result))
+            p_value: float | None = test.fit(table, participant=pid).result_.p_value
+        except Nof1Error:
+            p_value = None  # the design allows no re-randomisation (e.g. one pair)
+        from dataclasses import replace
+
+        results.append(replace(result, randomization_p=p_value))
+    if as_json:
+        objs = [r.to_dict(arm=arm) for r in results]
+        _print_json(objs[0] if participant is not None or len(objs) == 1 else objs)
+        return
+    _analysis_table(results, arm)
+
+
+def _only_arm(result: Any) -> str | None:
+    return next(iter(result.effects)) if len(result.effects) == 1 else None
+
+
+def _analysis_table(results: list[Any], arm: str | None) -> None:
+    from rich.table import Table
+
+    first = results[0]
+    mcid = f" >= {first.mcid:g}" if first.mcid is not None else ""
+    table = Table(title=f"{first.outcome}: active minus placebo ({first.better} is better)")
+    for col in ("participant", "arm", "days", "effect", "95% CrI", "P(benefit)",
+                f"P(benefit{mcid})", "rho", "rand. p"):
+        table.add_column(col, justify="left" if col in ("participant", "arm") else "right")
+    for r in results:
+        for name, eff in r.effects.items():
+            if arm is not None and name != arm:
+                continue
+            lo, hi = eff.posterior.interval(0.95)
+            table.add_row(r.participant, name, str(r.n_days), _num(eff.posterior.mean),
+                          f"{_num(lo)} to {_num(hi)}", _num(eff.prob_benefit, 3),
+                          _num(eff.prob_benefit_mcid, 3), _num(r.rho.mean),
+                          _num(r.randomization_p, 3))
+    _console().print(table)
+
+
+@cli.command()
+@click.argument("data", type=click.Path(dir_okay=False))
+@click.option("--outcome", required=True, help="Outcome column to pool, e.g. fatigue.")
+@click.option("--covariates", "covariates_path", type=click.Path(dir_okay=False),
+              help="CSV with a participant column and one column per covariate.")
+@click.option("--mcid", type=click.FloatRange(min=0, min_open=True),
+              help="Minimal clinically important difference, in outcome units.")
+@click.option("--better", type=BETTER, default="lower", show_default=True,
+              help="Direction of benefit on the outcome scale.")
+@click.option("--washout-days", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Analytic washout: drop the first N days of every period.")
+@click.option("--trend", type=click.Choice(["linear", "none"]), default="linear",
+              show_default=True, help="Slow drift within each trial.")
+@click.option("--arm", help="Active arm to pool when the table holds several.")
+@click.option("--tau-scale", type=click.FloatRange(min=0, min_open=True), default=1.0,
+              show_default=True, help="Scale of the half-normal prior on tau, in outcome units.")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON of the CLI contract.")
+def series(data: str, outcome: str, covariates_path: str | None, mcid: float | None,
+           better: str, washout_days: int, trend: str, arm: str | None, tau_scale: float,
+           as_json: bool) -> None:
+    """Pool every participant's trial in DATA: average effect, spread, who responds."""
+    from nof1 import data as dataio
+    from nof1.analysis.series import SeriesAnalysis
+
+    table = dataio.load(data, outcomes=[outcome])
+    covariates = _read_covariates(covariates_path) if covariates_path else None
+    model = SeriesAnalysis(outcome, better=better, mcid=mcid, washout_days=washout_days,  # type: ignore[arg-type]
+                           trend=trend, arm=arm, tau_scale=tau_scale)  # type: ignore[arg-type]
+    n = table["participant"].nunique()
+    with _progress("fitting participants", n) as step:
+        result = model.fit(table, covariates, progress=lambda done, total: step(done)).result_
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    _console().print(result.summary())
+
+
+def _read_covariates(path: str) -> Any:
+    import pandas as pd
+
+    from nof1.exceptions import DataError
+
+    try:
+        return pd.read_csv(path, dtype={"participant": str})
+    except FileNotFoundError:
+        raise DataError("no such file", source=path) from None
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise DataError(f"cannot be read as CSV ({exc})", source=path) from None
+
+
+def _assumption_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    opts = [
+        click.option("--effect", type=float, default=-1.0, show_default=True,
+                     help="Assumed true effect, active minus placebo, in outcome units."),
+        click.option("--tau", type=click.FloatRange(min=0), default=0.0, show_default=True,
+                     help="Between-patient SD of the true effect."),
+        click.option("--sigma", type=click.FloatRange(min=0, min_open=True), default=1.5,
+                     show_default=True, help="Residual day-to-day SD of the outcome."),
+        click.option("--rho", type=click.FloatRange(-0.99, 0.99), default=0.5, show_default=True,
+                     help="Day-to-day autocorrelation."),
+        click.option("--trend-per-day", type=float, default=0.0, show_default=True,
+                     help="Linear drift of the outcome per day."),
+        click.option("--missing-rate", type=click.FloatRange(0, 0.9), default=0.1,
+                     show_default=True, help="Chance that a day is not logged."),
+        click.option("--mcid", type=click.FloatRange(min=0, min_open=True), default=1.0,
+                     show_default=True, help="Minimal clinically important difference."),
+        click.option("--threshold", type=click.FloatRange(0, 1), default=0.8, show_default=True,
+                     help="Decision rule: P(benefit >= MCID) above this means 'works'."),
+        click.option("--better", type=BETTER, default="lower", show_default=True,
+                     help="Direction of benefit."),
+        click.option("--seed", type=click.IntRange(min=0),
+                     help="Seed for the simulation (default: drawn and printed)."),
+        click.option("--json", "as_json", is_flag=True, help="Print JSON."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+def _seed(seed: int | None) -> int:
+    return int(np.random.SeedSequence().entropy % 2**63) if seed is None else seed
+
+
+@cli.command()
+@_assumption_options
+@click.option("--pairs", type=click.IntRange(min=1), default=3, show_default=True,
+              help="AB/BA pairs of periods.")
+@click.option("--period-days", type=click.IntRange(min=2), default=28, show_default=True,
+              help="Days in each period.")
+@click.option("--run-in-days", type=click.IntRange(min=0), default=14, show_default=True,
+              help="Unrandomised days before the first period.")
+@click.option("--washout-days", type=click.IntRange(min=0), default=7, show_default=True,
+              help="Analytic washout: first days of each period left out of the analysis.")
+@click.option("--n-trials", type=click.IntRange(min=1), default=2000, show_default=True,
+              help="How many trials to simulate and analyse.")
+@click.option("--out", type=click.Path(dir_okay=False),
+              help="Also write one simulated daily table (CSV/Parquet) of --participants trials.")
+@click.option("--participants", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Trials in the table written by --out.")
+def simulate(effect: float, tau: float, sigma: float, rho: float, trend_per_day: float,
+             missing_rate: float, mcid: float, threshold: float, better: str, seed: int | None,
+             as_json: bool, pairs: int, period_days: int, run_in_days: int, washout_days: int,
+             n_trials: int, out: str | None, participants: int) -> None:
+    """Simulate trials of one design and report how often the decision rule is right."""
+    from nof1 import data as dataio
+    from nof1.analysis.simulate import Assumptions, TrialDesign, evaluate, simulate_table
+
+    design = TrialDesign(pairs, period_days, run_in_days, washout_days)
+    assume = Assumptions(effect, tau, sigma, rho, trend_per_day, missing_rate)
+    seed = _seed(seed)
+    rng = np.random.default_rng(seed)
+    with _progress("simulating trials", n_trials) as step:
+        oc = evaluate(design, assume, n_trials, rng, mcid=mcid, threshold=threshold,
+                      better=better, seed=seed, progress=step)  # type: ignore[arg-type]
+    if out:
+        dataio.save(simulate_table(design, assume, participants, rng), out)
+    if as_json:
+        _print_json(oc.to_dict())
+        return
+    c = _console()
+    c.print(f"{n_trials:,} simulated trials: {pairs} pairs of {period_days}-day periods, "
+            f"{run_in_days}-day run-in, {washout_days}-day analytic washout (seed {seed})")
+    c.print(f"  the rule P(benefit >= {mcid:g}) > {threshold:g} says 'works' in "
+            f"{oc.decision_rate:.1%} of trials and is right in {oc.correct_rate:.1%}")
+    c.print(f"  95% intervals cover the true effect in {oc.coverage95:.1%}; "
+            f"bias {oc.bias:+.3f}, RMSE {oc.rmse:.3f}, mean posterior SD {oc.mean_posterior_sd:.3f}")
+    if out:
+        c.print(f"  wrote {participants} simulated trial(s) to {out}")
+
+
+def _int_list(_ctx: Any, _param: Any, value: str) -> list[int]:
+    try:
+        items = [int(v) for v in value.split(",") if v.strip()]
+    except ValueError:
+        raise click.BadParameter(f"expected whole numbers separated by commas, got {value!r}") from None
+    if not items or min(items) < 1:
+        raise click.BadParameter("expected whole numbers >= 1 separated by commas")
+    return items
+
+
+@cli.command()
+@_assumption_options
+@click.option("--pairs", default="2,3,4", show_default=True, callback=_int_list,
+              help="Candidate numbers of pairs, comma-separated.")
+@click.option("--period-days", default="14,21,28", show_default=True, callback=_int_list,
+              help="Candidate period lengths in days, comma-separated.")
+@click.option("--run-in-days", type=click.IntRange(min=0), default=14, show_default=True,
+              help="Unrandomised days before the first period.")
+@click.option("--washout-days", type=click.IntRange(min=0), default=7, show_default=True,
+              help="Analytic washout (capped to leave 3 days of each period).")
+@click.option("--n-trials", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="Simulated trials per design and scenario.")
+def plan(effect: float, tau: float, sigma: float, rho: float, trend_per_day: float,
+         missing_rate: float, mcid: float, threshold: float, better: str, seed: int | None,
+         as_json: bool, pairs: list[int], period_days: list[int], run_in_days: int,
+         washout_days: int, n_trials: int) -> None:
+    """Compare designs (pairs x period length): how often each reaches the right decision."""
+    from rich.table import Table
+
+    from nof1.analysis.simulate import Assumptions
+    from nof1.analysis.simulate import plan as plan_designs
+
+    assume = Assumptions(effect, tau, sigma, rho, trend_per_day, missing_rate)
+    seed = _seed(seed)
+    total = 2 * n_trials * len(pairs) * len(period_days)
+    with _progress("simulating designs", total) as step:
+        rows = plan_designs(assume, pairs=pairs, period_days=period_days, run_in_days=run_in_days,
+                            washout_days=washout_days, n_trials=n_trials, mcid=mcid,
+                            threshold=threshold, better=better, seed=seed, progress=step)  # type: ignore[arg-type]
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table(title=f"Designs under effect {effect:+g}, sigma {sigma:g}, rho {rho:g} "
+                        f"(rule: P(benefit >= {mcid:g}) > {threshold:g}; seed {seed})")
+    for col in ("pairs", "period days", "trial days", "says 'works'", "false positives",
+                "right", "95% coverage", "posterior SD"):
+        table.add_column(col, justify="right")
+    for r in rows:
+        table.add_row(str(r["pairs"]), str(r["period_days"]), str(r["trial_days"]),
+                      f"{r['decision_rate']:.0%}", f"{r['false_positive_rate']:.0%}",
+                      f"{r['correct_rate']:.0%}", f"{r['coverage95']:.0%}",
+                      f"{r['mean_posterior_sd']:.2f}")
+    _console().print(table)
+
+
+@cli.command()
+@click.option("--out", "out_dir", default="demo-output", show_default=True,
+              type=click.Path(file_okay=False), help="Folder for the demo data files.")
+@click.option("--seed", type=click.IntRange(min=0), default=20201101, show_default=True,
+              help="Seed of the simulated demo data.")
+def demo(out_dir: str, seed: int) -> None:
+    """Simulate a demo LDN trial and a 40-participant series, analyse both, print results."""
+    from pathlib import Path
+
+    from nof1.demo import write_demo
+
+    trial, series_path = write_demo(Path(out_dir), seed)
+    c = _console()
+    c.print(f"[bold]Demo n-of-1 trial[/bold] (simulated, seed {seed}): {trial}")
+    c.print(f"  nof1 analyze {trial} --outcome fatigue --mcid 1 --washout-days 7")
+    _invoke(analyze, [str(trial), "--outcome", "fatigue", "--mcid", "1", "--washout-days", "7"])
+    c.print(f"\n[bold]Demo series of 40 trials[/bold] (simulated): {series_path}")
+    c.print(f"  nof1 series {series_path} --outcome fatigue --mcid 1 --washout-days 7")
+    _invoke(series, [str(series_path), "--outcome", "fatigue", "--mcid", "1",
+                     "--washout-days", "7"])
+
+
+def _invoke(command: click.Command, args: list[str]) -> None:
+    command.main(args, standalone_mode=False)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: a user error prints one line and exits 2; never a traceback."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ApproximationWarning)
+        try:
+            cli.main(argv, standalone_mode=False)
+        except click.exceptions.Abort:
+            click.echo("aborted", err=True)
+            sys.exit(1)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(2)
+        except (Nof1Error, ValueError, OSError) as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        finally:
+            for w in caught:
+                if issubclass(w.category, ApproximationWarning):
+                    click.echo(f"warning: {w.message}", err=True)
+
+
+if __name__ == "__main__":
+    main()
