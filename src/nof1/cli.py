@@ -12,12 +12,16 @@ import sys
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import numpy as np
 
 from nof1.exceptions import ApproximationWarning, Nof1Error
+
+if TYPE_CHECKING:
+    from nof1.analysis.design import Trend
+    from nof1.results import Better
 
 BETTER = click.Choice(["lower", "higher"])
 
@@ -86,25 +90,66 @@ def cli() -> None:
 @click.argument("data", type=click.Path(dir_okay=False))
 @click.option("--outcome", required=True, help="Outcome column to analyse, e.g. fatigue.")
 @click.option("--participant", help="Analyse only this participant (default: every one).")
-@click.option("--better", type=BETTER, default="lower", show_default=True,
-              help="Direction of benefit on the outcome scale.")
-@click.option("--mcid", type=click.FloatRange(min=0, min_open=True),
-              help="Minimal clinically important difference, in outcome units.")
-@click.option("--washout-days", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Analytic washout: drop the first N days of every period.")
-@click.option("--trend", type=click.Choice(["linear", "none", "spline"]), default="linear",
-              show_default=True, help="Slow drift over the trial.")
-@click.option("--spline-df", type=click.IntRange(min=1), default=3, show_default=True,
-              help="Degrees of freedom of the natural-spline trend.")
+@click.option(
+    "--better",
+    type=BETTER,
+    default="lower",
+    show_default=True,
+    help="Direction of benefit on the outcome scale.",
+)
+@click.option(
+    "--mcid",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Minimal clinically important difference, in outcome units.",
+)
+@click.option(
+    "--washout-days",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Analytic washout: drop the first N days of every period.",
+)
+@click.option(
+    "--trend",
+    type=click.Choice(["linear", "none", "spline"]),
+    default="linear",
+    show_default=True,
+    help="Slow drift over the trial.",
+)
+@click.option(
+    "--spline-df",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Degrees of freedom of the natural-spline trend.",
+)
 @click.option("--arm", help="Active arm to report when there are several (default: all).")
-@click.option("--covariate", "covariates", multiple=True,
-              help="Extra column to adjust for, e.g. exertion_lag1 (repeatable).")
-@click.option("--log-offset", type=click.FloatRange(min=0),
-              help="Analyse log(outcome + X), for skewed outcomes such as steps.")
+@click.option(
+    "--covariate",
+    "covariates",
+    multiple=True,
+    help="Extra column to adjust for, e.g. exertion_lag1 (repeatable).",
+)
+@click.option(
+    "--log-offset",
+    type=click.FloatRange(min=0),
+    help="Analyse log(outcome + X), for skewed outcomes such as steps.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON of the CLI contract.")
-def analyze(data: str, outcome: str, participant: str | None, better: str, mcid: float | None,
-            washout_days: int, trend: str, spline_df: int, arm: str | None,
-            covariates: tuple[str, ...], log_offset: float | None, as_json: bool) -> None:
+def analyze(
+    data: str,
+    outcome: str,
+    participant: str | None,
+    better: Better,
+    mcid: float | None,
+    washout_days: int,
+    trend: Trend,
+    spline_df: int,
+    arm: str | None,
+    covariates: tuple[str, ...],
+    log_offset: float | None,
+    as_json: bool,
+) -> None:
     """Exact Bayesian analysis of each participant's n-of-1 trial in DATA (CSV or Parquet)."""
     from nof1 import data as dataio
     from nof1.analysis.permutation import RandomizationTest
@@ -115,15 +160,26 @@ def analyze(data: str, outcome: str, participant: str | None, better: str, mcid:
     ids = [participant] if participant is not None else present
     if participant is not None and participant not in present:
         raise Nof1Error(f"{data}: no participant '{participant}' (found {', '.join(present[:10])})")
-    model = SingleTrial(outcome, better=better, mcid=mcid, washout_days=washout_days,  # type: ignore[arg-type]
-                        trend=trend, spline_df=spline_df, covariates=covariates,  # type: ignore[arg-type]
-                        log_offset=log_offset)
+    model = SingleTrial(
+        outcome,
+        better=better,
+        mcid=mcid,
+        washout_days=washout_days,
+        trend=trend,
+        spline_df=spline_df,
+        covariates=covariates,
+        log_offset=log_offset,
+    )
     results = []
     for pid in ids:
         result = model.fit(table, participant=pid).result_
         try:
-            test = RandomizationTest(outcome, better=better, washout_days=washout_days,  # type: ignore[arg-type]
-                                     arm=arm if arm else _only_arm(result))
+            test = RandomizationTest(
+                outcome,
+                better=better,
+                washout_days=washout_days,
+                arm=arm if arm else _only_arm(result),
+            )
             p_value: float | None = test.fit(table, participant=pid).result_.p_value
         except Nof1Error:
             p_value = None  # the design allows no re-randomisation (e.g. one pair)
@@ -147,49 +203,108 @@ def _analysis_table(results: list[Any], arm: str | None) -> None:
     first = results[0]
     mcid = f" >= {first.mcid:g}" if first.mcid is not None else ""
     table = Table(title=f"{first.outcome}: active minus placebo ({first.better} is better)")
-    for col in ("participant", "arm", "days", "effect", "95% CrI", "P(benefit)",
-                f"P(benefit{mcid})", "rho", "rand. p"):
+    for col in (
+        "participant",
+        "arm",
+        "days",
+        "effect",
+        "95% CrI",
+        "P(benefit)",
+        f"P(benefit{mcid})",
+        "rho",
+        "rand. p",
+    ):
         table.add_column(col, justify="left" if col in ("participant", "arm") else "right")
     for r in results:
         for name, eff in r.effects.items():
             if arm is not None and name != arm:
                 continue
             lo, hi = eff.posterior.interval(0.95)
-            table.add_row(r.participant, name, str(r.n_days), _num(eff.posterior.mean),
-                          f"{_num(lo)} to {_num(hi)}", _num(eff.prob_benefit, 3),
-                          _num(eff.prob_benefit_mcid, 3), _num(r.rho.mean),
-                          _num(r.randomization_p, 3))
+            table.add_row(
+                r.participant,
+                name,
+                str(r.n_days),
+                _num(eff.posterior.mean),
+                f"{_num(lo)} to {_num(hi)}",
+                _num(eff.prob_benefit, 3),
+                _num(eff.prob_benefit_mcid, 3),
+                _num(r.rho.mean),
+                _num(r.randomization_p, 3),
+            )
     _console().print(table)
 
 
 @cli.command()
 @click.argument("data", type=click.Path(dir_okay=False))
 @click.option("--outcome", required=True, help="Outcome column to pool, e.g. fatigue.")
-@click.option("--covariates", "covariates_path", type=click.Path(dir_okay=False),
-              help="CSV with a participant column and one column per covariate.")
-@click.option("--mcid", type=click.FloatRange(min=0, min_open=True),
-              help="Minimal clinically important difference, in outcome units.")
-@click.option("--better", type=BETTER, default="lower", show_default=True,
-              help="Direction of benefit on the outcome scale.")
-@click.option("--washout-days", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Analytic washout: drop the first N days of every period.")
-@click.option("--trend", type=click.Choice(["linear", "none"]), default="linear",
-              show_default=True, help="Slow drift within each trial.")
+@click.option(
+    "--covariates",
+    "covariates_path",
+    type=click.Path(dir_okay=False),
+    help="CSV with a participant column and one column per covariate.",
+)
+@click.option(
+    "--mcid",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Minimal clinically important difference, in outcome units.",
+)
+@click.option(
+    "--better",
+    type=BETTER,
+    default="lower",
+    show_default=True,
+    help="Direction of benefit on the outcome scale.",
+)
+@click.option(
+    "--washout-days",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Analytic washout: drop the first N days of every period.",
+)
+@click.option(
+    "--trend",
+    type=click.Choice(["linear", "none"]),
+    default="linear",
+    show_default=True,
+    help="Slow drift within each trial.",
+)
 @click.option("--arm", help="Active arm to pool when the table holds several.")
-@click.option("--tau-scale", type=click.FloatRange(min=0, min_open=True), default=1.0,
-              show_default=True, help="Scale of the half-normal prior on tau, in outcome units.")
+@click.option(
+    "--tau-scale",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1.0,
+    show_default=True,
+    help="Scale of the half-normal prior on tau, in outcome units.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON of the CLI contract.")
-def series(data: str, outcome: str, covariates_path: str | None, mcid: float | None,
-           better: str, washout_days: int, trend: str, arm: str | None, tau_scale: float,
-           as_json: bool) -> None:
+def series(
+    data: str,
+    outcome: str,
+    covariates_path: str | None,
+    mcid: float | None,
+    better: Better,
+    washout_days: int,
+    trend: Trend,
+    arm: str | None,
+    tau_scale: float,
+    as_json: bool,
+) -> None:
     """Pool every participant's trial in DATA: average effect, spread, who responds."""
     from nof1 import data as dataio
     from nof1.analysis.series import SeriesAnalysis
 
     table = dataio.load(data, outcomes=[outcome])
     covariates = _read_covariates(covariates_path) if covariates_path else None
-    model = SeriesAnalysis(outcome, better=better, mcid=mcid, washout_days=washout_days,  # type: ignore[arg-type]
-                           trend=trend, arm=arm, tau_scale=tau_scale)  # type: ignore[arg-type]
+    model = SeriesAnalysis(
+        outcome,
+        better=better,
+        mcid=mcid,
+        washout_days=washout_days,
+        trend=trend,
+        arm=arm,
+        tau_scale=tau_scale,
+    )
     n = table["participant"].nunique()
     with _progress("fitting participants", n) as step:
         result = model.fit(table, covariates, progress=lambda done, total: step(done)).result_
@@ -214,26 +329,74 @@ def _read_covariates(path: str) -> Any:
 
 def _assumption_options(f: Callable[..., Any]) -> Callable[..., Any]:
     opts = [
-        click.option("--effect", type=float, default=-1.0, show_default=True,
-                     help="Assumed true effect, active minus placebo, in outcome units."),
-        click.option("--tau", type=click.FloatRange(min=0), default=0.0, show_default=True,
-                     help="Between-patient SD of the true effect."),
-        click.option("--sigma", type=click.FloatRange(min=0, min_open=True), default=1.5,
-                     show_default=True, help="Residual day-to-day SD of the outcome."),
-        click.option("--rho", type=click.FloatRange(-0.99, 0.99), default=0.5, show_default=True,
-                     help="Day-to-day autocorrelation."),
-        click.option("--trend-per-day", type=float, default=0.0, show_default=True,
-                     help="Linear drift of the outcome per day."),
-        click.option("--missing-rate", type=click.FloatRange(0, 0.9), default=0.1,
-                     show_default=True, help="Chance that a day is not logged."),
-        click.option("--mcid", type=click.FloatRange(min=0, min_open=True), default=1.0,
-                     show_default=True, help="Minimal clinically important difference."),
-        click.option("--threshold", type=click.FloatRange(0, 1), default=0.8, show_default=True,
-                     help="Decision rule: P(benefit >= MCID) above this means 'works'."),
-        click.option("--better", type=BETTER, default="lower", show_default=True,
-                     help="Direction of benefit."),
-        click.option("--seed", type=click.IntRange(min=0),
-                     help="Seed for the simulation (default: drawn and printed)."),
+        click.option(
+            "--effect",
+            type=float,
+            default=-1.0,
+            show_default=True,
+            help="Assumed true effect, active minus placebo, in outcome units.",
+        ),
+        click.option(
+            "--tau",
+            type=click.FloatRange(min=0),
+            default=0.0,
+            show_default=True,
+            help="Between-patient SD of the true effect.",
+        ),
+        click.option(
+            "--sigma",
+            type=click.FloatRange(min=0, min_open=True),
+            default=1.5,
+            show_default=True,
+            help="Residual day-to-day SD of the outcome.",
+        ),
+        click.option(
+            "--rho",
+            type=click.FloatRange(-0.99, 0.99),
+            default=0.5,
+            show_default=True,
+            help="Day-to-day autocorrelation.",
+        ),
+        click.option(
+            "--trend-per-day",
+            type=float,
+            default=0.0,
+            show_default=True,
+            help="Linear drift of the outcome per day.",
+        ),
+        click.option(
+            "--missing-rate",
+            type=click.FloatRange(0, 0.9),
+            default=0.1,
+            show_default=True,
+            help="Chance that a day is not logged.",
+        ),
+        click.option(
+            "--mcid",
+            type=click.FloatRange(min=0, min_open=True),
+            default=1.0,
+            show_default=True,
+            help="Minimal clinically important difference.",
+        ),
+        click.option(
+            "--threshold",
+            type=click.FloatRange(0, 1),
+            default=0.8,
+            show_default=True,
+            help="Decision rule: P(benefit >= MCID) above this means 'works'.",
+        ),
+        click.option(
+            "--better",
+            type=BETTER,
+            default="lower",
+            show_default=True,
+            help="Direction of benefit.",
+        ),
+        click.option(
+            "--seed",
+            type=click.IntRange(min=0),
+            help="Seed for the simulation (default: drawn and printed).",
+        ),
         click.option("--json", "as_json", is_flag=True, help="Print JSON."),
     ]
     for opt in reversed(opts):
@@ -242,29 +405,80 @@ def _assumption_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _seed(seed: int | None) -> int:
-    return int(np.random.SeedSequence().entropy % 2**63) if seed is None else seed
+    from nof1.analysis.simulate import fresh_seed
+
+    return fresh_seed() if seed is None else seed
 
 
 @cli.command()
 @_assumption_options
-@click.option("--pairs", type=click.IntRange(min=1), default=3, show_default=True,
-              help="AB/BA pairs of periods.")
-@click.option("--period-days", type=click.IntRange(min=2), default=28, show_default=True,
-              help="Days in each period.")
-@click.option("--run-in-days", type=click.IntRange(min=0), default=14, show_default=True,
-              help="Unrandomised days before the first period.")
-@click.option("--washout-days", type=click.IntRange(min=0), default=7, show_default=True,
-              help="Analytic washout: first days of each period left out of the analysis.")
-@click.option("--n-trials", type=click.IntRange(min=1), default=2000, show_default=True,
-              help="How many trials to simulate and analyse.")
-@click.option("--out", type=click.Path(dir_okay=False),
-              help="Also write one simulated daily table (CSV/Parquet) of --participants trials.")
-@click.option("--participants", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Trials in the table written by --out.")
-def simulate(effect: float, tau: float, sigma: float, rho: float, trend_per_day: float,
-             missing_rate: float, mcid: float, threshold: float, better: str, seed: int | None,
-             as_json: bool, pairs: int, period_days: int, run_in_days: int, washout_days: int,
-             n_trials: int, out: str | None, participants: int) -> None:
+@click.option(
+    "--pairs",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="AB/BA pairs of periods.",
+)
+@click.option(
+    "--period-days",
+    type=click.IntRange(min=2),
+    default=28,
+    show_default=True,
+    help="Days in each period.",
+)
+@click.option(
+    "--run-in-days",
+    type=click.IntRange(min=0),
+    default=14,
+    show_default=True,
+    help="Unrandomised days before the first period.",
+)
+@click.option(
+    "--washout-days",
+    type=click.IntRange(min=0),
+    default=7,
+    show_default=True,
+    help="Analytic washout: first days of each period left out of the analysis.",
+)
+@click.option(
+    "--n-trials",
+    type=click.IntRange(min=1),
+    default=2000,
+    show_default=True,
+    help="How many trials to simulate and analyse.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="Also write one simulated daily table (CSV/Parquet) of --participants trials.",
+)
+@click.option(
+    "--participants",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Trials in the table written by --out.",
+)
+def simulate(
+    effect: float,
+    tau: float,
+    sigma: float,
+    rho: float,
+    trend_per_day: float,
+    missing_rate: float,
+    mcid: float,
+    threshold: float,
+    better: Better,
+    seed: int | None,
+    as_json: bool,
+    pairs: int,
+    period_days: int,
+    run_in_days: int,
+    washout_days: int,
+    n_trials: int,
+    out: str | None,
+    participants: int,
+) -> None:
     """Simulate trials of one design and report how often the decision rule is right."""
     from nof1 import data as dataio
     from nof1.analysis.simulate import Assumptions, TrialDesign, evaluate, simulate_table
@@ -274,20 +488,35 @@ def simulate(effect: float, tau: float, sigma: float, rho: float, trend_per_day:
     seed = _seed(seed)
     rng = np.random.default_rng(seed)
     with _progress("simulating trials", n_trials) as step:
-        oc = evaluate(design, assume, n_trials, rng, mcid=mcid, threshold=threshold,
-                      better=better, seed=seed, progress=step)  # type: ignore[arg-type]
+        oc = evaluate(
+            design,
+            assume,
+            n_trials,
+            rng,
+            mcid=mcid,
+            threshold=threshold,
+            better=better,
+            seed=seed,
+            progress=step,
+        )
     if out:
         dataio.save(simulate_table(design, assume, participants, rng), out)
     if as_json:
         _print_json(oc.to_dict())
         return
     c = _console()
-    c.print(f"{n_trials:,} simulated trials: {pairs} pairs of {period_days}-day periods, "
-            f"{run_in_days}-day run-in, {washout_days}-day analytic washout (seed {seed})")
-    c.print(f"  the rule P(benefit >= {mcid:g}) > {threshold:g} says 'works' in "
-            f"{oc.decision_rate:.1%} of trials and is right in {oc.correct_rate:.1%}")
-    c.print(f"  95% intervals cover the true effect in {oc.coverage95:.1%}; "
-            f"bias {oc.bias:+.3f}, RMSE {oc.rmse:.3f}, mean posterior SD {oc.mean_posterior_sd:.3f}")
+    c.print(
+        f"{n_trials:,} simulated trials: {pairs} pairs of {period_days}-day periods, "
+        f"{run_in_days}-day run-in, {washout_days}-day analytic washout (seed {seed})"
+    )
+    c.print(
+        f"  the rule P(benefit >= {mcid:g}) > {threshold:g} says 'works' in "
+        f"{oc.decision_rate:.1%} of trials and is right in {oc.correct_rate:.1%}"
+    )
+    c.print(
+        f"  95% intervals cover the true effect in {oc.coverage95:.1%}; "
+        f"bias {oc.bias:+.3f}, RMSE {oc.rmse:.3f}, mean posterior SD {oc.mean_posterior_sd:.3f}"
+    )
     if out:
         c.print(f"  wrote {participants} simulated trial(s) to {out}")
 
@@ -296,7 +525,9 @@ def _int_list(_ctx: Any, _param: Any, value: str) -> list[int]:
     try:
         items = [int(v) for v in value.split(",") if v.strip()]
     except ValueError:
-        raise click.BadParameter(f"expected whole numbers separated by commas, got {value!r}") from None
+        raise click.BadParameter(
+            f"expected whole numbers separated by commas, got {value!r}"
+        ) from None
     if not items or min(items) < 1:
         raise click.BadParameter("expected whole numbers >= 1 separated by commas")
     return items
@@ -304,20 +535,59 @@ def _int_list(_ctx: Any, _param: Any, value: str) -> list[int]:
 
 @cli.command()
 @_assumption_options
-@click.option("--pairs", default="2,3,4", show_default=True, callback=_int_list,
-              help="Candidate numbers of pairs, comma-separated.")
-@click.option("--period-days", default="14,21,28", show_default=True, callback=_int_list,
-              help="Candidate period lengths in days, comma-separated.")
-@click.option("--run-in-days", type=click.IntRange(min=0), default=14, show_default=True,
-              help="Unrandomised days before the first period.")
-@click.option("--washout-days", type=click.IntRange(min=0), default=7, show_default=True,
-              help="Analytic washout (capped to leave 3 days of each period).")
-@click.option("--n-trials", type=click.IntRange(min=1), default=1000, show_default=True,
-              help="Simulated trials per design and scenario.")
-def plan(effect: float, tau: float, sigma: float, rho: float, trend_per_day: float,
-         missing_rate: float, mcid: float, threshold: float, better: str, seed: int | None,
-         as_json: bool, pairs: list[int], period_days: list[int], run_in_days: int,
-         washout_days: int, n_trials: int) -> None:
+@click.option(
+    "--pairs",
+    default="2,3,4",
+    show_default=True,
+    callback=_int_list,
+    help="Candidate numbers of pairs, comma-separated.",
+)
+@click.option(
+    "--period-days",
+    default="14,21,28",
+    show_default=True,
+    callback=_int_list,
+    help="Candidate period lengths in days, comma-separated.",
+)
+@click.option(
+    "--run-in-days",
+    type=click.IntRange(min=0),
+    default=14,
+    show_default=True,
+    help="Unrandomised days before the first period.",
+)
+@click.option(
+    "--washout-days",
+    type=click.IntRange(min=0),
+    default=7,
+    show_default=True,
+    help="Analytic washout (capped to leave 3 days of each period).",
+)
+@click.option(
+    "--n-trials",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="Simulated trials per design and scenario.",
+)
+def plan(
+    effect: float,
+    tau: float,
+    sigma: float,
+    rho: float,
+    trend_per_day: float,
+    missing_rate: float,
+    mcid: float,
+    threshold: float,
+    better: Better,
+    seed: int | None,
+    as_json: bool,
+    pairs: list[int],
+    period_days: list[int],
+    run_in_days: int,
+    washout_days: int,
+    n_trials: int,
+) -> None:
     """Compare designs (pairs x period length): how often each reaches the right decision."""
     from rich.table import Table
 
@@ -328,30 +598,67 @@ def plan(effect: float, tau: float, sigma: float, rho: float, trend_per_day: flo
     seed = _seed(seed)
     total = 2 * n_trials * len(pairs) * len(period_days)
     with _progress("simulating designs", total) as step:
-        rows = plan_designs(assume, pairs=pairs, period_days=period_days, run_in_days=run_in_days,
-                            washout_days=washout_days, n_trials=n_trials, mcid=mcid,
-                            threshold=threshold, better=better, seed=seed, progress=step)  # type: ignore[arg-type]
+        rows = plan_designs(
+            assume,
+            pairs=pairs,
+            period_days=period_days,
+            run_in_days=run_in_days,
+            washout_days=washout_days,
+            n_trials=n_trials,
+            mcid=mcid,
+            threshold=threshold,
+            better=better,
+            seed=seed,
+            progress=step,
+        )
     if as_json:
         _print_json(rows)
         return
-    table = Table(title=f"Designs under effect {effect:+g}, sigma {sigma:g}, rho {rho:g} "
-                        f"(rule: P(benefit >= {mcid:g}) > {threshold:g}; seed {seed})")
-    for col in ("pairs", "period days", "trial days", "says 'works'", "false positives",
-                "right", "95% coverage", "posterior SD"):
+    table = Table(
+        title=f"Designs under effect {effect:+g}, sigma {sigma:g}, rho {rho:g} "
+        f"(rule: P(benefit >= {mcid:g}) > {threshold:g}; seed {seed})"
+    )
+    for col in (
+        "pairs",
+        "period days",
+        "trial days",
+        "says 'works'",
+        "false positives",
+        "right",
+        "95% coverage",
+        "posterior SD",
+    ):
         table.add_column(col, justify="right")
     for r in rows:
-        table.add_row(str(r["pairs"]), str(r["period_days"]), str(r["trial_days"]),
-                      f"{r['decision_rate']:.0%}", f"{r['false_positive_rate']:.0%}",
-                      f"{r['correct_rate']:.0%}", f"{r['coverage95']:.0%}",
-                      f"{r['mean_posterior_sd']:.2f}")
+        table.add_row(
+            str(r["pairs"]),
+            str(r["period_days"]),
+            str(r["trial_days"]),
+            f"{r['decision_rate']:.0%}",
+            f"{r['false_positive_rate']:.0%}",
+            f"{r['correct_rate']:.0%}",
+            f"{r['coverage95']:.0%}",
+            f"{r['mean_posterior_sd']:.2f}",
+        )
     _console().print(table)
 
 
 @cli.command()
-@click.option("--out", "out_dir", default="demo-output", show_default=True,
-              type=click.Path(file_okay=False), help="Folder for the demo data files.")
-@click.option("--seed", type=click.IntRange(min=0), default=20201101, show_default=True,
-              help="Seed of the simulated demo data.")
+@click.option(
+    "--out",
+    "out_dir",
+    default="demo-output",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder for the demo data files.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=20201101,
+    show_default=True,
+    help="Seed of the simulated demo data.",
+)
 def demo(out_dir: str, seed: int) -> None:
     """Simulate a demo LDN trial and a 40-participant series, analyse both, print results."""
     from pathlib import Path
@@ -365,8 +672,9 @@ def demo(out_dir: str, seed: int) -> None:
     _invoke(analyze, [str(trial), "--outcome", "fatigue", "--mcid", "1", "--washout-days", "7"])
     c.print(f"\n[bold]Demo series of 40 trials[/bold] (simulated): {series_path}")
     c.print(f"  nof1 series {series_path} --outcome fatigue --mcid 1 --washout-days 7")
-    _invoke(series, [str(series_path), "--outcome", "fatigue", "--mcid", "1",
-                     "--washout-days", "7"])
+    _invoke(
+        series, [str(series_path), "--outcome", "fatigue", "--mcid", "1", "--washout-days", "7"]
+    )
 
 
 def _invoke(command: click.Command, args: list[str]) -> None:

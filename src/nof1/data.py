@@ -103,23 +103,29 @@ def _read_csv(path: Path, source: str) -> pd.DataFrame:
         # many into an index and drops longer ones, and renames duplicate column names.
         cells = pd.read_csv(path, header=None, dtype=str, keep_default_na=False, na_filter=False)
     except pd.errors.EmptyDataError:
-        raise DataError("the file is empty: expected a header naming the columns",
-                        source=source) from None
+        raise DataError(
+            "the file is empty: expected a header naming the columns", source=source
+        ) from None
     except UnicodeDecodeError:
-        raise DataError("this is not UTF-8 text: save the file as UTF-8 and load it again",
-                        source=source) from None
+        raise DataError(
+            "this is not UTF-8 text: save the file as UTF-8 and load it again", source=source
+        ) from None
     except (pd.errors.ParserError, ValueError) as exc:
         found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
-        why = (f"line {found[2]} has {found[3]} fields but the header names {found[1]} columns"
-               if found else str(exc).strip().removeprefix("Error tokenizing data. C error: "))
+        why = (
+            f"line {found[2]} has {found[3]} fields but the header names {found[1]} columns"
+            if found
+            else str(exc).strip().removeprefix("Error tokenizing data. C error: ")
+        )
         raise DataError(f"cannot be read as CSV: {why}", source=source) from None
     names = [name.strip() for name in cells.iloc[0]]
     for number, name in enumerate(names, start=1):
         if not name:
             raise DataError(f"column {number} has no name in the header", source=source)
         if names.count(name) > 1:
-            raise DataError(f"column {name!r} appears twice in the header", source=source,
-                            column=name)
+            raise DataError(
+                f"column {name!r} appears twice in the header", source=source, column=name
+            )
     table = cells.iloc[1:].reset_index(drop=True)
     table.columns = pd.Index(names)
     return table
@@ -135,8 +141,10 @@ def _read_parquet(path: Path, source: str) -> pd.DataFrame:
 def _is_csv(path: Path, verb: str) -> bool:
     suffix = path.suffix.lower()
     if suffix not in _CSV + _PARQUET:
-        raise DataError(f"cannot {verb} files ending {suffix or 'in no suffix'!r}: "
-                        "use .csv, .parquet or .pq", source=str(path))
+        raise DataError(
+            f"cannot {verb} files ending {suffix or 'in no suffix'!r}: use .csv, .parquet or .pq",
+            source=str(path),
+        )
     return suffix in _CSV
 
 
@@ -182,9 +190,13 @@ def save(df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
 
 def outcome_columns(df: pd.DataFrame) -> list[str]:
     """Numeric columns that are not part of the design: what a user may pick as an outcome."""
-    return [str(name) for name in df.columns
-            if name not in DESIGN_COLUMNS and ptypes.is_numeric_dtype(df[name])
-            and not ptypes.is_bool_dtype(df[name])]
+    return [
+        str(name)
+        for name in df.columns
+        if name not in DESIGN_COLUMNS
+        and ptypes.is_numeric_dtype(df[name])
+        and not ptypes.is_bool_dtype(df[name])
+    ]
 
 
 def validate(
@@ -242,8 +254,9 @@ def _numbers(col: pd.Series, name: str, where: _Where) -> np.ndarray:
     return _finite(col, *_parse(col), name, where)
 
 
-def _finite(col: pd.Series, values: np.ndarray, bad: np.ndarray, name: str, where: _Where
-            ) -> np.ndarray:
+def _finite(
+    col: pd.Series, values: np.ndarray, bad: np.ndarray, name: str, where: _Where
+) -> np.ndarray:
     if (pos := _first(bad)) is not None:
         raise where.error(f"{name} must be a number, got {_shown(col, pos)}", name, pos)
     if (pos := _first(np.isinf(values))) is not None:
@@ -268,15 +281,17 @@ def _dates(col: pd.Series, where: _Where) -> pd.Series:
         if (pos := _first(stamps.isna().to_numpy())) is not None:
             raise where.error("date is blank", "date", pos)
         if (pos := _first((stamps != stamps.dt.normalize()).to_numpy())) is not None:
-            raise where.error(f"date must be a calendar date without a time, got {stamps[pos]}",
-                              "date", pos)
+            raise where.error(
+                f"date must be a calendar date without a time, got {stamps[pos]}", "date", pos
+            )
         return stamps
     text = _text(col, "date", where)
     iso = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}")
     stamps = pd.to_datetime(text.where(iso), format="%Y-%m-%d", errors="coerce")
     if (pos := _first(stamps.isna().to_numpy())) is not None:
-        raise where.error(f"date must be an ISO date such as 2024-03-01, got {_shown(text, pos)}",
-                          "date", pos)
+        raise where.error(
+            f"date must be an ISO date such as 2024-03-01, got {_shown(text, pos)}", "date", pos
+        )
     return stamps.astype("datetime64[us]")
 
 
@@ -301,8 +316,9 @@ def _check_columns(df: pd.DataFrame, where: _Where, outcomes: Sequence[str]) -> 
         if name not in df.columns:
             raise where.error(f"missing required column {name!r}; the columns are {found}", name)
     if "day" not in df.columns and "date" not in df.columns:
-        raise where.error(f"missing required column 'day' (or 'date'); the columns are {found}",
-                          "day")
+        raise where.error(
+            f"missing required column 'day' (or 'date'); the columns are {found}", "day"
+        )
     for name in outcomes:
         if name in DESIGN_COLUMNS:
             raise where.error(f"{name!r} is a design column, not an outcome", name)
@@ -332,7 +348,11 @@ def _validate(
             raise where.error(
                 f"day {day[i]} on {stamps[i]:%Y-%m-%d} at {where.at(i)} does not agree with "
                 f"day {day[j]} on {stamps[j]:%Y-%m-%d} at {where.at(j)} for participant "
-                f"{participant[i]!r}", "date", i, line=False)
+                f"{participant[i]!r}",
+                "date",
+                i,
+                line=False,
+            )
         out["date"] = stamps
     assert day is not None  # _check_columns guarantees day or date
 
@@ -343,8 +363,9 @@ def _validate(
     else:
         fixed = {PLACEBO, RUN_IN, *arms}
         allowed = ", ".join(repr(name) for name in sorted(fixed))
-    unknown = [a for a in arm.unique()
-               if a not in fixed and (arms is not None or not is_dose_label(a))]
+    unknown = [
+        a for a in arm.unique() if a not in fixed and (arms is not None or not is_dose_label(a))
+    ]
     if (pos := _first(arm.isin(unknown).to_numpy())) is not None:
         raise where.error(f"unknown arm {arm[pos]!r}; allowed: {allowed}", "arm", pos)
     arm_of = arm.to_numpy()
@@ -352,14 +373,22 @@ def _validate(
     if (pos := _first(run_in & (period != 0))) is not None:
         raise where.error(f"the run-in is period 0, not period {period[pos]}", "period", pos)
     if (pos := _first(~run_in & (period == 0))) is not None:
-        raise where.error(f"period 0 is the run-in, so its arm must be 'run-in', not "
-                          f"{arm_of[pos]!r}", "arm", pos)
+        raise where.error(
+            f"period 0 is the run-in, so its arm must be 'run-in', not {arm_of[pos]!r}", "arm", pos
+        )
     if (pos := _first((period == 0) != (pair == 0))) is not None:
-        raise where.error(f"pair 0 is the run-in and only the run-in (period 0); got pair "
-                          f"{pair[pos]} in period {period[pos]}", "pair", pos)
+        raise where.error(
+            f"pair 0 is the run-in and only the run-in (period 0); got pair "
+            f"{pair[pos]} in period {period[pos]}",
+            "pair",
+            pos,
+        )
 
-    dose = _numbers(out["dose_mg"], "dose_mg", where) if "dose_mg" in out.columns \
+    dose = (
+        _numbers(out["dose_mg"], "dose_mg", where)
+        if "dose_mg" in out.columns
         else np.full(len(out), np.nan)
+    )
     dose = np.where(np.isnan(dose) & ((arm_of == PLACEBO) | run_in), 0.0, dose)
     if (pos := _first(dose < 0)) is not None:
         raise where.error(f"dose_mg must not be negative, got {dose[pos]:g}", "dose_mg", pos)
@@ -369,22 +398,37 @@ def _validate(
     keys = pd.DataFrame({"participant": participant, "day": day})
     if (pos := _first(keys.duplicated().to_numpy())) is not None:
         j = int(np.flatnonzero((participant == participant[pos]) & (day == day[pos]))[0])
-        raise where.error(f"participant {participant[pos]!r} has day {day[pos]} twice: at "
-                          f"{where.at(j)} and at {where.at(pos)}", "day", pos, line=False)
+        raise where.error(
+            f"participant {participant[pos]!r} has day {day[pos]} twice: at "
+            f"{where.at(j)} and at {where.at(pos)}",
+            "day",
+            pos,
+            line=False,
+        )
     previous = keys.groupby("participant", sort=False)["day"].shift().to_numpy("float64")
     if (pos := _first(day < previous)) is not None:
         j = int(np.flatnonzero(participant[:pos] == participant[pos])[-1])
-        raise where.error(f"days out of order for participant {participant[pos]!r}: day "
-                          f"{day[pos]} at {where.at(pos)} comes after day {day[j]} at "
-                          f"{where.at(j)}", "day", pos, line=False)
+        raise where.error(
+            f"days out of order for participant {participant[pos]!r}: day "
+            f"{day[pos]} at {where.at(pos)} comes after day {day[j]} at "
+            f"{where.at(j)}",
+            "day",
+            pos,
+            line=False,
+        )
     periods = pd.DataFrame({"participant": participant, "period": period})
     for name, values in (("arm", arm_of), ("pair", pair)):
         if (hit := _conflict(periods, values)) is not None:
             i, j = hit
             show = repr if name == "arm" else str
-            raise where.error(f"period {period[i]} of participant {participant[i]!r} has "
-                              f"{name} {show(values[j])} at {where.at(j)} but {name} "
-                              f"{show(values[i])} at {where.at(i)}", name, i, line=False)
+            raise where.error(
+                f"period {period[i]} of participant {participant[i]!r} has "
+                f"{name} {show(values[j])} at {where.at(j)} but {name} "
+                f"{show(values[i])} at {where.at(i)}",
+                name,
+                i,
+                line=False,
+            )
 
     for name in out.columns:
         if name not in DESIGN_COLUMNS:

@@ -26,7 +26,10 @@ def write_demo(out_dir: Path, seed: int) -> tuple[Path, Path]:
     )
     trial["participant"] = "DEMO01"
     series = simulate_table(
-        DEMO_DESIGN, Assumptions(effect=-0.6, tau=0.8, sigma=1.3, rho=0.5, missing_rate=0.1), 40, rng
+        DEMO_DESIGN,
+        Assumptions(effect=-0.6, tau=0.8, sigma=1.3, rho=0.5, missing_rate=0.1),
+        40,
+        rng,
     )
     trial_path, series_path = out_dir / "demo-trial.csv", out_dir / "demo-series.csv"
     dataio.save(trial.drop(columns="true_effect"), trial_path)

@@ -42,4 +42,4 @@ class ProtocolError(Nof1Error, ValueError):
 
 
 class ApproximationWarning(UserWarning):
-    """A numerical shortcut may be inaccurate for these data (e.g. posterior mass at a grid edge)."""
+    """A numerical shortcut may be inaccurate for these data (e.g. mass at a grid edge)."""

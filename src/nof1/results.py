@@ -7,6 +7,7 @@ and `to_html()` (a fragment for reports).
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -26,7 +27,9 @@ class Distribution(Protocol):
     def interval(self, level: float = 0.95) -> tuple[float, float]: ...
 
 
-def describe(dist: Distribution, level: float = 0.95, *, keys: tuple[str, ...] = ()) -> dict[str, Any]:
+def describe(
+    dist: Distribution, level: float = 0.95, *, keys: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """{mean, sd, median, ci95} (or only `keys`), rounded for display at full precision."""
     lo, hi = dist.interval(level)
     full = {"mean": dist.mean, "sd": dist.sd, "median": dist.median, "ci95": [lo, hi]}
@@ -171,7 +174,7 @@ class SeriesResult:
     participants: tuple[str, ...]
     mu: Distribution
     tau: Distribution
-    coefficients: dict[str, Distribution]
+    coefficients: Mapping[str, Distribution]
     predictive: Distribution  # a new patient's effect at the covariates' means
     prob_new_patient_benefit: float
     prob_new_patient_benefit_mcid: float | None
@@ -198,7 +201,7 @@ class SeriesResult:
         scale: NDArray[np.float64],
         mu: Distribution,
         tau: Distribution,
-        coefficients: dict[str, Distribution],
+        coefficients: Mapping[str, Distribution],
         predictive: Any,
         stage1_mean: NDArray[np.float64],
         stage1_sd: NDArray[np.float64],
@@ -212,7 +215,10 @@ class SeriesResult:
         mean = weight @ loc
         sd = np.sqrt(np.maximum(weight @ (scale**2 + loc**2) - mean**2, 0.0))
         ci = np.column_stack(
-            [normal_mixture_ppf(weight, loc, scale, 0.025), normal_mixture_ppf(weight, loc, scale, 0.975)]
+            [
+                normal_mixture_ppf(weight, loc, scale, 0.025),
+                normal_mixture_ppf(weight, loc, scale, 0.975),
+            ]
         )
         median = normal_mixture_ppf(weight, loc, scale, 0.5)
         p_new, p_new_mcid, _ = benefit_probabilities(predictive.cdf, better, mcid)
@@ -254,7 +260,9 @@ class SeriesResult:
             "n_participants": len(self.participants),
             "mu": describe(self.mu, level, keys=keys),
             "tau": describe(self.tau, level, keys=keys),
-            "coefficients": {k: describe(v, level, keys=keys) for k, v in self.coefficients.items()},
+            "coefficients": {
+                k: describe(v, level, keys=keys) for k, v in self.coefficients.items()
+            },
             "prob_new_patient_benefit_mcid": self.prob_new_patient_benefit_mcid,
             "participants": [
                 {
@@ -289,11 +297,14 @@ class SeriesResult:
             )
         for name, dist in self.coefficients.items():
             lo, hi = dist.interval(0.95)
-            lines.append(f"  covariate {name}: {_fmt(dist.mean)} per unit ({_fmt(lo)} to {_fmt(hi)})")
+            lines.append(
+                f"  covariate {name}: {_fmt(dist.mean)} per unit ({_fmt(lo)} to {_fmt(hi)})"
+            )
         if self.excluded:
-            lines.append(f"  {len(self.excluded)} participant(s) excluded: " + ", ".join(
-                f"{k} ({v})" for k, v in list(self.excluded.items())[:5]
-            ))
+            lines.append(
+                f"  {len(self.excluded)} participant(s) excluded: "
+                + ", ".join(f"{k} ({v})" for k, v in list(self.excluded.items())[:5])
+            )
         return "\n".join(lines)
 
     def to_html(self) -> str:

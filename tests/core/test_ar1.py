@@ -28,7 +28,9 @@ def dense_gls(x, y, day, rho):
     rss = resid @ r_inv @ resid
     n, p = x.shape
     log_marg = (
-        -0.5 * np.linalg.slogdet(r)[1] - 0.5 * np.linalg.slogdet(xtx)[1] - 0.5 * (n - p) * np.log(rss)
+        -0.5 * np.linalg.slogdet(r)[1]
+        - 0.5 * np.linalg.slogdet(xtx)[1]
+        - 0.5 * (n - p) * np.log(rss)
     )
     return beta, cov, rss, log_marg
 
@@ -83,7 +85,8 @@ def test_many_series_at_once_equal_each_series_alone():
     together = fit_many(x, y, day, series, len(parts), grid, chunk=3)
     for i, (xi, yi, di) in enumerate(parts):
         alone = grid_posterior(
-            gap_statistics(np.column_stack([xi, yi]), di, np.zeros(len(yi), dtype=np.int64), 1), grid
+            gap_statistics(np.column_stack([xi, yi]), di, np.zeros(len(yi), dtype=np.int64), 1),
+            grid,
         )
         np.testing.assert_allclose(together.weight[i], alone.weight[0], rtol=1e-8, atol=1e-14)
         np.testing.assert_allclose(together.last_loc[i], alone.beta[0, :, -1], rtol=1e-8)

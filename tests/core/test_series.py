@@ -29,9 +29,18 @@ def test_stage_one_equals_each_participants_own_exact_fit():
 
 
 def test_the_contract_dictionary_has_exactly_the_contract_keys():
-    out = json.loads(json.dumps(SeriesAnalysis("fatigue", mcid=1.0).fit(series_table()).result_.to_dict()))
-    assert set(out) == {"outcome", "n_participants", "mu", "tau", "coefficients",
-                        "prob_new_patient_benefit_mcid", "participants"}
+    out = json.loads(
+        json.dumps(SeriesAnalysis("fatigue", mcid=1.0).fit(series_table()).result_.to_dict())
+    )
+    assert set(out) == {
+        "outcome",
+        "n_participants",
+        "mu",
+        "tau",
+        "coefficients",
+        "prob_new_patient_benefit_mcid",
+        "participants",
+    }
     assert set(out["mu"]) == set(out["tau"]) == {"mean", "sd", "ci95"}
     assert set(out["participants"][0]) == {"participant", "effect", "prob_benefit_mcid"}
     assert out["n_participants"] == 30
@@ -48,8 +57,12 @@ def brute_force(bhat, s, scale=1.0):
     p /= p.sum()
     mu_m = (p.sum(1) * mu).sum()
     tau_m = (p.sum(0) * tau).sum()
-    return mu_m, np.sqrt((p.sum(1) * (mu - mu_m) ** 2).sum()), tau_m, np.sqrt(
-        (p.sum(0) * (tau - tau_m) ** 2).sum())
+    return (
+        mu_m,
+        np.sqrt((p.sum(1) * (mu - mu_m) ** 2).sum()),
+        tau_m,
+        np.sqrt((p.sum(0) * (tau - tau_m) ** 2).sum()),
+    )
 
 
 def test_stage_two_equals_a_brute_force_integration_over_mu_and_tau():
@@ -79,8 +92,12 @@ def test_mu_and_tau_intervals_cover_the_truth_across_simulated_series():
     hits_mu = hits_tau = 0
     reps = 120
     for _ in range(reps):
-        table = simulate_table(TrialDesign(pairs=2, period_days=21), Assumptions(
-            effect=-0.7, tau=0.5, sigma=1.0, rho=0.4, missing_rate=0.1), 20, rng)
+        table = simulate_table(
+            TrialDesign(pairs=2, period_days=21),
+            Assumptions(effect=-0.7, tau=0.5, sigma=1.0, rho=0.4, missing_rate=0.1),
+            20,
+            rng,
+        )
         r = SeriesAnalysis("fatigue", rho_grid_size=40).fit(table).result_
         lo, hi = r.mu.interval(0.95)
         hits_mu += lo < -0.7 < hi
@@ -99,8 +116,13 @@ def test_a_covariate_coefficient_is_recovered_and_mu_is_the_effect_at_its_mean()
     b = -0.8 + 0.04 * (age - age.mean()) + 0.2 * rng.standard_normal(n)
     per_row = pd.Series(b, index=ids).reindex(table["participant"]).to_numpy()
     table = table.assign(fatigue=table["fatigue"] + per_row * (table["arm"] == "active"))
-    cov = pd.DataFrame({"participant": ids, "age": age, "definition": np.where(
-        np.arange(n) % 2 == 0, "CCC", "ICC")})
+    cov = pd.DataFrame(
+        {
+            "participant": ids,
+            "age": age,
+            "definition": np.where(np.arange(n) % 2 == 0, "CCC", "ICC"),
+        }
+    )
     r = SeriesAnalysis("fatigue", mcid=1.0).fit(table, cov).result_
     assert set(r.coefficients) == {"age", "definition[ICC]"}
     lo, hi = r.coefficients["age"].interval(0.99)
@@ -116,10 +138,12 @@ def test_it_refuses_covariates_that_miss_participants_or_mix_types():
         SeriesAnalysis("fatigue").fit(table, pd.DataFrame({"participant": ids[:3], "age": 1.0}))
     with pytest.raises(DataError, match="mixes"):
         SeriesAnalysis("fatigue").fit(
-            table, pd.DataFrame({"participant": ids, "age": ["1", "x", "3", "4", "5"]}))
+            table, pd.DataFrame({"participant": ids, "age": ["1", "x", "3", "4", "5"]})
+        )
     with pytest.raises(DataError, match="twice"):
         SeriesAnalysis("fatigue").fit(
-            table, pd.DataFrame({"participant": [ids[0], *ids[:4]], "age": 1.0}))
+            table, pd.DataFrame({"participant": [ids[0], *ids[:4]], "age": 1.0})
+        )
 
 
 def test_participants_without_both_arms_are_excluded_and_named():
@@ -138,7 +162,8 @@ def test_it_needs_at_least_two_participants_and_a_named_arm_when_there_are_sever
         SeriesAnalysis("fatigue").fit(table)
     two = series_table(n=2, seed=8)
     two.loc[two["participant"] == two["participant"].iloc[0], "arm"] = two["arm"].replace(
-        {"active": "3mg"})
+        {"active": "3mg"}
+    )
     with pytest.raises(InsufficientDataError, match="arm="):
         SeriesAnalysis("fatigue").fit(two)
 

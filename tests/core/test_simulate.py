@@ -38,21 +38,33 @@ def test_batched_analysis_agrees_with_the_single_patient_model():
     model = SingleTrial("fatigue", washout_days=5, rho_grid_size=80)
     for i, pid in enumerate(batched.result_.participants):
         assert batched.stage1_mean_[i] == pytest.approx(
-            model.fit(table, participant=pid).result_.effect().posterior.mean, abs=1e-9)
+            model.fit(table, participant=pid).result_.effect().posterior.mean, abs=1e-9
+        )
 
 
 def test_batched_intervals_cover_the_truth_95_percent_of_the_time():
     """4,000 trials with between-patient spread: coverage within 93.5-96.5% (3 binomial SDs)."""
-    oc = evaluate(TrialDesign(pairs=2, period_days=21), Assumptions(
-        effect=-1.0, tau=0.7, sigma=1.3, rho=0.6, trend_per_day=0.01, missing_rate=0.2),
-        4000, np.random.default_rng(11))
+    oc = evaluate(
+        TrialDesign(pairs=2, period_days=21),
+        Assumptions(effect=-1.0, tau=0.7, sigma=1.3, rho=0.6, trend_per_day=0.01, missing_rate=0.2),
+        4000,
+        np.random.default_rng(11),
+    )
     assert 0.935 <= oc.coverage95 <= 0.965
     assert abs(oc.bias) < 0.03
 
 
 def test_more_pairs_decide_more_often_and_false_positives_stay_rare():
-    rows = plan(Assumptions(effect=-1.5, sigma=1.5, rho=0.5), pairs=(1, 4), period_days=(14,),
-                run_in_days=0, washout_days=3, n_trials=800, mcid=1.0, seed=5)
+    rows = plan(
+        Assumptions(effect=-1.5, sigma=1.5, rho=0.5),
+        pairs=(1, 4),
+        period_days=(14,),
+        run_in_days=0,
+        washout_days=3,
+        n_trials=800,
+        mcid=1.0,
+        seed=5,
+    )
     one, four = rows
     assert four["decision_rate"] > one["decision_rate"]
     assert four["false_positive_rate"] < 0.05
@@ -63,8 +75,9 @@ def test_higher_is_better_mirrors_lower():
     """Mirrored effects give the same decision rate up to simulation noise (4 binomial SDs)."""
     kw = {"n_trials": 2000, "mcid": 0.5}
     low = evaluate(TrialDesign(), Assumptions(effect=-0.8), rng=np.random.default_rng(2), **kw)
-    high = evaluate(TrialDesign(), Assumptions(effect=0.8), rng=np.random.default_rng(2),
-                    better="higher", **kw)
+    high = evaluate(
+        TrialDesign(), Assumptions(effect=0.8), rng=np.random.default_rng(2), better="higher", **kw
+    )
     assert high.decision_rate == pytest.approx(low.decision_rate, abs=0.065)
     assert high.bias == pytest.approx(-low.bias, abs=0.03)
 

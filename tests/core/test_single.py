@@ -14,9 +14,9 @@ from nof1.analysis.single import SingleTrial
 from nof1.exceptions import ApproximationWarning, DataError, InsufficientDataError
 
 
-def trial(seed=1, effect=-1.0, rho=0.5, missing=0.1, design=TrialDesign(), **kw):
+def trial(seed=1, effect=-1.0, rho=0.5, missing=0.1, design=None, **kw):
     assume = Assumptions(effect=effect, rho=rho, missing_rate=missing, **kw)
-    return simulate_table(design, assume, 1, np.random.default_rng(seed))
+    return simulate_table(design or TrialDesign(), assume, 1, np.random.default_rng(seed))
 
 
 def fit(table, **options):
@@ -33,7 +33,9 @@ def test_adding_a_constant_to_the_outcome_moves_only_the_intercept(seed, shift):
     assert b.effect().posterior.sd == pytest.approx(a.effect().posterior.sd, rel=1e-6)
     assert b.rho.mean == pytest.approx(a.rho.mean, abs=1e-8)
     assert b.sigma.mean == pytest.approx(a.sigma.mean, rel=1e-6)
-    assert b.coefficients["intercept"] == pytest.approx(a.coefficients["intercept"] + shift, abs=1e-6)
+    assert b.coefficients["intercept"] == pytest.approx(
+        a.coefficients["intercept"] + shift, abs=1e-6
+    )
     assert b.coefficients["trend"] == pytest.approx(a.coefficients["trend"], abs=1e-6)
 
 
@@ -71,8 +73,16 @@ def test_the_contract_dictionary_is_plain_json():
     result = fit(trial(5), mcid=1.0)
     out = json.loads(json.dumps(result.to_dict()))
     assert set(out) == {
-        "participant", "outcome", "n_days", "effect", "prob_benefit", "prob_benefit_mcid",
-        "prob_harm_mcid", "rho", "sigma", "randomization_p",
+        "participant",
+        "outcome",
+        "n_days",
+        "effect",
+        "prob_benefit",
+        "prob_benefit_mcid",
+        "prob_harm_mcid",
+        "rho",
+        "sigma",
+        "randomization_p",
     }
     assert set(out["effect"]) == {"mean", "sd", "median", "ci95"}
     assert out["n_days"] == result.n_days == len(result.fitted)
@@ -106,8 +116,17 @@ def test_several_active_arms_are_each_compared_with_placebo():
     arm = np.array([orders[b - 1][(p - 1) % 4] for p, b in zip(period, block, strict=True)])
     truth = {"placebo": 0.0, "1.5mg": -0.3, "3mg": -0.8, "4.5mg": -1.5}
     y = 5 + np.array([truth[a] for a in arm]) + 0.3 * rng.standard_normal(len(day))
-    table = pd.DataFrame({"participant": "D1", "day": day, "period": period, "pair": block,
-                          "arm": arm, "dose_mg": 0.0, "fatigue": y})
+    table = pd.DataFrame(
+        {
+            "participant": "D1",
+            "day": day,
+            "period": period,
+            "pair": block,
+            "arm": arm,
+            "dose_mg": 0.0,
+            "fatigue": y,
+        }
+    )
     result = fit(table)
     assert set(result.effects) == {"1.5mg", "3mg", "4.5mg"}
     for name, eff in result.effects.items():
@@ -125,7 +144,11 @@ def test_a_spline_trend_absorbs_a_curved_drift_that_a_line_cannot():
     line, spline = fit(table), fit(table, trend="spline", spline_df=4)
     assert spline.sigma.mean < line.sigma.mean
     assert [c for c in spline.coefficients if c.startswith("trend")] == [
-        "trend[1]", "trend[2]", "trend[3]", "trend[4]"]
+        "trend[1]",
+        "trend[2]",
+        "trend[3]",
+        "trend[4]",
+    ]
 
 
 def test_a_covariate_enters_the_model_and_its_missing_days_are_dropped():
@@ -152,8 +175,15 @@ def test_the_log_scale_reports_a_ratio_for_skewed_counts():
 
 
 def test_it_refuses_bad_options_before_reading_any_data():
-    for bad in ({"better": "sideways"}, {"mcid": -1}, {"washout_days": -2}, {"trend": "cubic"},
-                {"spline_df": 0}, {"log_offset": -1.0}, {"rho_grid_size": 5}):
+    for bad in (
+        {"better": "sideways"},
+        {"mcid": -1},
+        {"washout_days": -2},
+        {"trend": "cubic"},
+        {"spline_df": 0},
+        {"log_offset": -1.0},
+        {"rho_grid_size": 5},
+    ):
         with pytest.raises(ValueError):
             SingleTrial("fatigue", **bad)
 
@@ -170,7 +200,7 @@ def test_it_refuses_a_table_without_placebo_or_with_too_few_days():
 
 def test_it_warns_when_the_autocorrelation_runs_into_the_edge():
     table = trial(14, missing=0.0)
-    walk = np.cumsum(np.random.default_rng(2).standard_normal(len(table)))
+    walk = np.cumsum(np.random.default_rng(5).standard_normal(len(table)))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fit(table.assign(fatigue=walk * 3), trend="none")
@@ -180,8 +210,9 @@ def test_it_warns_when_the_autocorrelation_runs_into_the_edge():
 def test_95_percent_intervals_cover_the_true_effect_in_92_to_98_percent_of_200_trials():
     """Simulation coverage of the exact posterior (not the batched path): 200 trials with
     rho 0.6, 10% missing days, linear drift; seed fixed so the check is reproducible."""
-    assume = Assumptions(effect=-0.7, tau=0.5, sigma=1.2, rho=0.6, trend_per_day=0.004,
-                         missing_rate=0.1)
+    assume = Assumptions(
+        effect=-0.7, tau=0.5, sigma=1.2, rho=0.6, trend_per_day=0.004, missing_rate=0.1
+    )
     table = simulate_table(TrialDesign(), assume, 200, np.random.default_rng(20261125))
     truth = table.groupby("participant", sort=False)["true_effect"].first()
     covered = 0

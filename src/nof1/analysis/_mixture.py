@@ -75,7 +75,7 @@ class StudentTMixture(_Continuous):
     def sd(self) -> float:
         var_t = self.scale**2 * self.df / (self.df - 2.0) if self.df > 2 else np.inf
         second = self.weight @ (var_t + self.loc**2)
-        return float(np.sqrt(max(second - self.mean**2, 0.0)))
+        return float(np.sqrt(max(float(second) - self.mean**2, 0.0)))
 
     def cdf(self, x: float | Array) -> Array:
         x = np.asarray(x, dtype=np.float64)
@@ -107,7 +107,7 @@ class NormalMixture(_Continuous):
     @property
     def sd(self) -> float:
         second = self.weight @ (self.scale**2 + self.loc**2)
-        return float(np.sqrt(max(second - self.mean**2, 0.0)))
+        return float(np.sqrt(max(float(second) - self.mean**2, 0.0)))
 
     def cdf(self, x: float | Array) -> Array:
         x = np.asarray(x, dtype=np.float64)
@@ -142,7 +142,7 @@ class ScaleMixture(_Continuous):
     @property
     def sd(self) -> float:
         second = float(self.weight @ (self.rss / (self.dof - 2.0))) if self.dof > 2 else np.inf
-        return float(np.sqrt(max(second - self.mean**2, 0.0)))
+        return float(np.sqrt(max(float(second) - self.mean**2, 0.0)))
 
     def cdf(self, x: float | Array) -> Array:
         x = np.maximum(np.asarray(x, dtype=np.float64), 1e-300)
@@ -170,7 +170,7 @@ class GridDistribution:
 
     @property
     def sd(self) -> float:
-        return float(np.sqrt(max(self.weight @ (self.value - self.mean) ** 2, 0.0)))
+        return float(np.sqrt(max(float(self.weight @ (self.value - self.mean) ** 2), 0.0)))
 
     def ppf(self, q: float) -> float:
         half = np.diff(self.value) / 2.0

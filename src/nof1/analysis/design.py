@@ -109,13 +109,13 @@ def build_design(
 
     rows, y, cov = rows[keep], y[keep], cov[keep]
     day = rows["day"].to_numpy(np.int64)
-    arm = rows["arm"].astype(str).to_numpy()
-    unexpected = sorted(set(arm) - set(arms) - {PLACEBO})
+    arm_of_day = rows["arm"].astype(str).to_numpy()
+    unexpected = sorted(set(arm_of_day) - set(arms) - {PLACEBO})
     if unexpected:
         raise InsufficientDataError(f"arms {unexpected} are neither placebo nor among {list(arms)}")
 
     columns = ["intercept"] + [f"arm[{a}]" for a in arms]
-    parts = [np.ones((len(y), 1))] + [(arm == a).astype(np.float64)[:, None] for a in arms]
+    parts = [np.ones((len(y), 1))] + [(arm_of_day == a).astype(np.float64)[:, None] for a in arms]
     if trend == "linear":
         centre, span = (day.min() + day.max()) / 2.0, max(day.max() - day.min(), 1)
         parts.append(((day - centre) / span)[:, None])
@@ -132,7 +132,9 @@ def build_design(
 
     for j, a in enumerate(arms, start=1):
         if x[:, j].sum() == 0:
-            raise InsufficientDataError(f"no usable days on arm '{a}' after washout and missing days")
+            raise InsufficientDataError(
+                f"no usable days on arm '{a}' after washout and missing days"
+            )
     if (x[:, 1 : 1 + len(arms)].sum(axis=1) == 0).sum() == 0:
         raise InsufficientDataError("no usable placebo days after washout and missing days")
     if len(y) <= x.shape[1] + 1:
@@ -213,11 +215,15 @@ def build_long_design(
         np.where(
             n_act == 0,
             f"no usable days on '{arm}'",
-            np.where(n_act == n_obs, "no usable placebo days", np.where(n_obs <= p + 1, "too few days", "")),
+            np.where(
+                n_act == n_obs,
+                "no usable placebo days",
+                np.where(n_obs <= p + 1, "too few days", ""),
+            ),
         ),
     )
     bad = reasons != ""
-    excluded = {str(ids[i]): str(reasons[i]) for i in np.nonzero(bad)[0]}
+    excluded = {str(ids[i]): str(reasons[i]) for i in np.nonzero(bad)[0].tolist()}
     if bad.any():
         renumber = np.cumsum(~bad) - 1
         rows_ok = ~bad[codes]

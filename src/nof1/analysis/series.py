@@ -32,7 +32,9 @@ from nof1.results import Better, SeriesResult
 Array = NDArray[np.float64]
 
 
-def covariate_matrix(covariates: pd.DataFrame, participants: tuple[str, ...]) -> tuple[Array, list[str]]:
+def covariate_matrix(
+    covariates: pd.DataFrame, participants: tuple[str, ...]
+) -> tuple[Array, list[str]]:
     """Centred covariates per participant; text columns become indicator columns (first level
     is the reference). Centring makes mu the average effect at the covariates' means."""
     if "participant" not in covariates.columns:

@@ -26,6 +26,11 @@ from nof1.results import Better
 Array = NDArray[np.float64]
 
 
+def fresh_seed() -> int:
+    """A seed drawn from the operating system's entropy, small enough to print and retype."""
+    return int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
 @dataclass(frozen=True)
 class TrialDesign:
     """AB/BA pairs of equal periods after an optional run-in; analytic washout in days."""
@@ -80,7 +85,9 @@ class _Simulated:
     true_effect: Array  # (m,)
 
 
-def _simulate(design: TrialDesign, assume: Assumptions, m: int, rng: np.random.Generator) -> _Simulated:
+def _simulate(
+    design: TrialDesign, assume: Assumptions, m: int, rng: np.random.Generator
+) -> _Simulated:
     n = design.trial_days
     day = np.arange(1, n + 1)
     period = np.maximum(day - design.run_in_days - 1, -1) // design.period_days + 1
@@ -283,7 +290,7 @@ def plan(
 ) -> list[dict[str, Any]]:
     """Operating characteristics of each candidate design, under the assumed effect and under
     no effect (the false-positive rate), from one recorded seed."""
-    seed = int(np.random.SeedSequence().entropy % 2**63) if seed is None else seed
+    seed = fresh_seed() if seed is None else seed
     rng = np.random.default_rng(seed)
     null = Assumptions(**{**asdict(assume), "effect": 0.0})
     rows: list[dict[str, Any]] = []
