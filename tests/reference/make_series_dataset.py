@@ -53,13 +53,15 @@ def stage1() -> pd.DataFrame:
     model = SeriesAnalysis("fatigue", mcid=1.0, tau_scale=1.0).fit(table, ages)
     ids = list(model.result_.participants)
     truth = table.groupby("participant")["true_effect"].first()
-    return pd.DataFrame({
-        "participant": ids,
-        "bhat": model.stage1_mean_,
-        "s": model.stage1_sd_,
-        "age": ages.set_index("participant").loc[ids, "age"].to_numpy(),
-        "true_effect": truth.loc[ids].to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "participant": ids,
+            "bhat": model.stage1_mean_,
+            "s": model.stage1_sd_,
+            "age": ages.set_index("participant").loc[ids, "age"].to_numpy(),
+            "true_effect": truth.loc[ids].to_numpy(),
+        }
+    )
 
 
 def main() -> None:

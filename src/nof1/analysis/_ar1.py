@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy import special
 
@@ -40,6 +40,29 @@ class GapStatistics:
     previous: Array  # (m, K, q, q): sum of z_{t-1} z_{t-1}'
     count: NDArray[np.int64]  # (m, K): how many steps have that gap
     n: NDArray[np.int64]  # (m,): observed days per series
+
+
+@numba.njit(cache=True, nogil=True)
+def _accumulate(z, series, k_of_row, first, current, cross, previous, count):  # type: ignore[no-untyped-def]
+    """One pass over the rows: 3 q x q outer products per step, added to its (series, gap)
+    cell. Compiled, because in numpy the per-row temporaries, not the arithmetic, dominate."""
+    rows, q = z.shape
+    for r in range(rows):
+        s = series[r]
+        if r == 0 or series[r - 1] != s:
+            for i in range(q):
+                for j in range(q):
+                    first[s, i, j] += z[r, i] * z[r, j]
+            continue
+        k = k_of_row[r]
+        count[s, k] += 1
+        for i in range(q):
+            zi = z[r, i]
+            pi = z[r - 1, i]
+            for j in range(q):
+                current[s, k, i, j] += zi * z[r, j]
+                cross[s, k, i, j] += zi * z[r - 1, j]
+                previous[s, k, i, j] += pi * z[r - 1, j]
 
 
 def gap_statistics(
@@ -60,35 +83,22 @@ def gap_statistics(
     gaps = np.unique(gap[step]) if step.any() else np.array([1], dtype=np.int64)
     k_of_row = np.searchsorted(gaps, gap)
 
-    # Products of column pairs, on the transposed (q, n) layout: broadcasting over the two
-    # short axes leaves one long contiguous multiply per pair, with no gathered copies.
-    zt = np.ascontiguousarray(z.T)
-    outer = (zt[:, None, :] * zt[None, :, :]).reshape(q * q, n_rows).T  # (n_rows, q*q)
-    idx = np.nonzero(step)[0]
-    prev = idx - 1
-    cross_rows = (zt[:, None, idx] * zt[None, :, prev]).reshape(q * q, len(idx)).T
-
     k = len(gaps)
-    groups = series[idx] * k + k_of_row[idx]
-    ones = np.ones(len(idx))
-    at_current = sp.csr_matrix((ones, (groups, idx)), shape=(m * k, n_rows))
-    at_previous = sp.csr_matrix((ones, (groups, prev)), shape=(m * k, n_rows))
-    at_step = sp.csr_matrix((ones, (groups, np.arange(len(idx)))), shape=(m * k, len(idx)))
-
-    first = np.zeros((m, q * q))
-    first[series[starts]] = outer[starts]
-    current = np.asarray(at_current @ outer)
-    previous = np.asarray(at_previous @ outer)
-    cross = np.asarray(at_step @ cross_rows)
-    count = np.bincount(groups, minlength=m * k).reshape(m, k)
+    first = np.zeros((m, q, q))
+    current = np.zeros((m, k, q, q))
+    cross = np.zeros((m, k, q, q))
+    previous = np.zeros((m, k, q, q))
+    count = np.zeros((m, k), dtype=np.int64)
+    series = np.ascontiguousarray(series, dtype=np.int64)
+    _accumulate(np.ascontiguousarray(z), series, k_of_row, first, current, cross, previous, count)
     n = np.bincount(series, minlength=m)
     return GapStatistics(
-        first=first.reshape(m, q, q),
+        first=first,
         gaps=gaps,
-        current=np.asarray(current).reshape(m, k, q, q),
-        cross=np.asarray(cross).reshape(m, k, q, q),
-        previous=np.asarray(previous).reshape(m, k, q, q),
-        count=count.astype(np.int64),
+        current=current,
+        cross=cross,
+        previous=previous,
+        count=count,
         n=n.astype(np.int64),
     )
 
@@ -217,12 +227,17 @@ def _pruned(post: GridPosterior) -> tuple[NDArray[np.intp], NDArray[np.intp], Ar
 
 
 def effect_cdf(post: GridPosterior, at: Array) -> Array:
-    """P(last coefficient <= at_i | y_i) for every series i: a mixture of Student-t cdfs."""
+    """P(last coefficient <= at[..., i] | y_i) for every series i: a mixture of Student-t
+    cdfs. `at` has shape (m,) or (c, m) for c points per series at once."""
     rows, nodes, w = _pruned(post)
     scale = np.sqrt(post.rss[rows, nodes] / post.dof[rows] * post.last_var[rows, nodes])
-    zval = (np.asarray(at, dtype=np.float64)[rows] - post.last_loc[rows, nodes]) / scale
-    cdf = special.stdtr(post.dof[rows].astype(np.float64), zval)
-    return np.bincount(rows, weights=w * cdf, minlength=len(post.weight)).astype(np.float64)
+    at = np.asarray(at, dtype=np.float64)
+    zval = (at[..., rows] - post.last_loc[rows, nodes]) / scale
+    cdf = special.stdtr(post.dof[rows].astype(np.float64), zval) * w
+    m = len(post.weight)
+    flat = cdf.reshape(-1, len(rows))
+    out = np.stack([np.bincount(rows, weights=c, minlength=m) for c in flat])
+    return out.reshape(at.shape).astype(np.float64)
 
 
 def effect_moments(post: GridPosterior) -> tuple[Array, Array]:
