@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import optimize, stats
+from scipy import optimize, special
 
 Array = NDArray[np.float64]
 
@@ -80,7 +80,7 @@ class StudentTMixture(_Continuous):
     def cdf(self, x: float | Array) -> Array:
         x = np.asarray(x, dtype=np.float64)
         z = (x[..., None] - self.loc) / self.scale
-        return np.asarray(stats.t.cdf(z, self.df) @ self.weight)
+        return np.asarray(special.stdtr(self.df, z) @ self.weight)
 
     def _bracket(self) -> tuple[float, float]:
         spread = 10.0 * float(self.scale.max())
@@ -111,7 +111,7 @@ class NormalMixture(_Continuous):
 
     def cdf(self, x: float | Array) -> Array:
         x = np.asarray(x, dtype=np.float64)
-        return np.asarray(stats.norm.cdf((x[..., None] - self.loc) / self.scale) @ self.weight)
+        return np.asarray(special.ndtr((x[..., None] - self.loc) / self.scale) @ self.weight)
 
     def _bracket(self) -> tuple[float, float]:
         spread = 10.0 * float(self.scale.max())
@@ -146,7 +146,7 @@ class ScaleMixture(_Continuous):
 
     def cdf(self, x: float | Array) -> Array:
         x = np.maximum(np.asarray(x, dtype=np.float64), 1e-300)
-        return np.asarray(stats.chi2.sf(self.rss / x[..., None] ** 2, self.dof) @ self.weight)
+        return np.asarray(special.chdtrc(self.dof, self.rss / x[..., None] ** 2) @ self.weight)
 
     def _bracket(self) -> tuple[float, float]:
         s = np.sqrt(self.rss / self.dof)

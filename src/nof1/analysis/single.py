@@ -41,14 +41,14 @@ def fit_design(design: Design, grid: np.ndarray) -> GridPosterior:
 def select_participant(table: pd.DataFrame, participant: str | None) -> tuple[str, pd.DataFrame]:
     """One participant's rows; `participant` may be omitted when the table holds only one."""
     ids = table["participant"].astype(str)
-    present = list(dict.fromkeys(ids))
+    present = list(ids.unique())
     if participant is None:
         if len(present) != 1:
             raise InsufficientDataError(
                 f"the table holds {len(present)} participants; name one with participant="
             )
         participant = present[0]
-    rows = table[ids == str(participant)]
+    rows = table[(ids == str(participant)).to_numpy(bool)]
     if rows.empty:
         raise InsufficientDataError(f"no rows for participant '{participant}'")
     return str(participant), rows
