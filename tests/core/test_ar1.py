@@ -82,7 +82,7 @@ def test_many_series_at_once_equal_each_series_alone():
     day = np.concatenate([p[2] for p in parts])
     series = np.concatenate([np.full(len(p[1]), i) for i, p in enumerate(parts)])
     grid = rho_grid(60)
-    together = fit_many(x, y, day, series, len(parts), grid, chunk=3)
+    together = fit_many(list(x.T), y, day, series, len(parts), grid, chunk=3)
     for i, (xi, yi, di) in enumerate(parts):
         alone = grid_posterior(
             gap_statistics(np.column_stack([xi, yi]), di, np.zeros(len(yi), dtype=np.int64), 1),
@@ -100,7 +100,7 @@ def test_effect_cdf_and_moments_agree_with_the_mixture_of_students_t():
     y = np.concatenate([p[1] for p in parts])
     day = np.concatenate([p[2] for p in parts])
     series = np.repeat(np.arange(3), 40)
-    post = fit_many(x, y, day, series, 3, rho_grid(80))
+    post = fit_many(list(x.T), y, day, series, 3, rho_grid(80))
     mean, sd = effect_moments(post)
     at = np.array([-1.2, -0.8, 0.0])
     cdf = effect_cdf(post, at)

@@ -76,8 +76,9 @@ def test_fixed_phi_gls_is_the_conditional_posterior(dataset):
     estimate, se = conditional_effect(dataset, phi)
     np.testing.assert_allclose(estimate, fits["estimate"], rtol=1e-6)
     np.testing.assert_allclose(se, fits["se"], rtol=1e-6)
-    np.testing.assert_allclose(np.sqrt(conditional(dataset, phi).scale2[0]), fits["sigma"],
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        np.sqrt(conditional(dataset, phi).scale2[0]), fits["sigma"], rtol=1e-6
+    )
 
 
 @pytest.mark.parametrize("dataset", NLME)
@@ -89,7 +90,9 @@ def test_batched_fit_of_the_effect_in_the_last_column_matches_fixed_phi_gls(data
     order = [k for k in range(design.x.shape[1]) if k != j] + [j]
     fits = nlme_rows(dataset, "nlme_fixed_phi.csv")
     series = np.zeros(len(design.y), dtype=np.int64)
-    post = fit_many(design.x[:, order], design.y, design.day, series, 1, fits["phi"].to_numpy())
+    post = fit_many(
+        list(design.x[:, order].T), design.y, design.day, series, 1, fits["phi"].to_numpy()
+    )
     np.testing.assert_allclose(post.last_loc[0], fits["estimate"], rtol=1e-6)
     np.testing.assert_allclose(np.sqrt(post.scale2[0] * post.last_var[0]), fits["se"], rtol=1e-6)
 

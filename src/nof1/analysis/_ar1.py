@@ -19,7 +19,9 @@ O(K q^2) instead of O(n q^2). That is what lets one machine fit 10,000 trials a 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numba
 import numpy as np
@@ -43,7 +45,7 @@ class GapStatistics:
 
 
 @numba.njit(cache=True, nogil=True)
-def _accumulate(z, series, k_of_row, first, current, cross, previous, count):  # type: ignore[no-untyped-def]
+def _accumulate(z, series, k_of_row, first, current, cross, previous, count):
     """One pass over the rows: 3 q x q outer products per step, added to its (series, gap)
     cell. Compiled, because in numpy the per-row temporaries, not the arithmetic, dominate."""
     rows, q = z.shape
@@ -187,7 +189,7 @@ def grid_posterior(stats: GapStatistics, rho: Array, *, full: bool = True) -> Gr
 
 
 def fit_many(
-    x: Array,
+    columns: Sequence[NDArray[Any] | float],
     y: Array,
     day: NDArray[np.int64],
     series: NDArray[np.int64],
@@ -198,18 +200,21 @@ def fit_many(
 ) -> GridPosterior:
     """Grid posteriors of m independent series given as long rows sorted by (series, day).
 
-    Only the last column of x (the effect) is summarised (`last_loc`, `last_var`). Works
-    through the series in chunks so that memory stays bounded (the grid arrays hold
-    m * G * q^2 numbers) whatever m is.
+    `columns` are X's columns, each an array over the rows or a constant (the intercept).
+    Only the last column (the effect) is summarised (`last_loc`, `last_var`). Works through
+    the series in chunks, building [X, y] only chunk by chunk, so that memory stays bounded
+    whatever m is.
     """
-    z = np.column_stack([x, y])
     firsts = np.arange(0, m, chunk)
     bounds = np.searchsorted(series, np.append(firsts, m))
     parts = []
     for i, lo in enumerate(firsts.tolist()):
         start, stop = bounds[i], bounds[i + 1]
         size = min(chunk, m - lo)
-        stats = gap_statistics(z[start:stop], day[start:stop], series[start:stop] - lo, size)
+        z = np.empty((stop - start, len(columns) + 1))
+        for j, col in enumerate([*columns, y]):
+            z[:, j] = col if np.isscalar(col) else col[start:stop]  # type: ignore[index]
+        stats = gap_statistics(z, day[start:stop], series[start:stop] - lo, size)
         parts.append(grid_posterior(stats, rho, full=False))
     if len(parts) == 1:
         return parts[0]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -84,9 +84,12 @@ def build_design(
     y = rows[outcome].to_numpy(np.float64)[order]
     cov = rows[list(covariates)].to_numpy(np.float64)[order] if covariates else None
     randomised = (arm_of_day != RUN_IN) & (period > 0)
-    day, period, arm_of_day, y = day[randomised], period[randomised], arm_of_day[randomised], y[
-        randomised
-    ]
+    day, period, arm_of_day, y = (
+        day[randomised],
+        period[randomised],
+        arm_of_day[randomised],
+        y[randomised],
+    )
     cov = cov[randomised] if cov is not None else np.empty((len(y), 0))
     if len(y) == 0:
         raise InsufficientDataError("no days in randomised periods (only run-in or nothing at all)")
@@ -158,7 +161,7 @@ class LongDesign:
     column, so that batched fits can read it off one Cholesky factor."""
 
     y: NDArray[np.float64]
-    x: NDArray[np.float64]
+    columns: tuple[NDArray[Any] | float, ...]  # X's columns: intercept, [day], active
     day: NDArray[np.int64]
     series: NDArray[np.int64]
     participants: tuple[str, ...]
@@ -200,7 +203,7 @@ def build_long_design(
         key = codes.astype(np.int64) * (int(period.max()) + 1) + period
         start = pd.Series(day).groupby(key).transform("min").to_numpy()
         keep &= (day - start) >= washout_days
-    codes, day, y, active = codes[keep], day[keep], y[keep], is_active[keep].astype(np.float64)
+    codes, day, y, active = codes[keep], day[keep], y[keep], is_active[keep]
     d_code, d_day = np.diff(codes), np.diff(day)
     if not np.all((d_code > 0) | ((d_code == 0) & (d_day > 0))):
         order = np.lexsort((day, codes))
@@ -211,7 +214,7 @@ def build_long_design(
 
     p = 3 if trend == "linear" else 2
     n_obs = np.bincount(codes, minlength=len(ids))
-    n_act = np.bincount(codes, weights=active, minlength=len(ids))
+    n_act = np.bincount(codes[active], minlength=len(ids))
     reasons = np.where(
         n_obs == 0,
         "no usable days",
@@ -234,13 +237,12 @@ def build_long_design(
         ids = ids[~bad]
     if len(ids) == 0:
         raise InsufficientDataError("no participant has usable active and placebo days")
-    parts = [np.ones(len(y))]
-    if trend == "linear":
-        parts.append(day / max(float(day.max()), 1.0))  # any affine scaling spans the same trend
-    parts.append(active)
+    # with an intercept, the raw day spans the same linear trend as any rescaling of it
+    columns: list[NDArray[Any] | float] = [1.0, day] if trend == "linear" else [1.0]
+    columns.append(active)
     return LongDesign(
         y=y,
-        x=np.column_stack(parts),
+        columns=tuple(columns),
         day=day,
         series=codes.astype(np.int64),
         participants=tuple(str(i) for i in ids),

@@ -113,7 +113,9 @@ class SeriesAnalysis:
             table, self.outcome, arm=self.arm, washout_days=self.washout_days, trend=self.trend
         )
         m = len(long.participants)
-        post = fit_many(long.x, long.y, long.day, long.series, m, rho_grid(self.rho_grid_size))
+        post = fit_many(
+            long.columns, long.y, long.day, long.series, m, rho_grid(self.rho_grid_size)
+        )
         self.stage1_mean_, self.stage1_sd_ = effect_moments(post)
         if progress is not None:
             progress(m, m)

@@ -265,10 +265,8 @@ def _analyse(sim: _Simulated, design: TrialDesign, grid: Array) -> GridPosterior
     day = sim.day[col]
     span = max(n - design.run_in_days, 1)
     # the effect goes last: fit_many summarises the last column
-    x = np.column_stack(
-        [np.ones(len(col)), (day - n / 2) / span, sim.active[series, col].astype(np.float64)]
-    )
-    return fit_many(x, sim.y[series, col], day.astype(np.int64), series, m, grid)
+    columns = [1.0, (day - n / 2) / span, sim.active[series, col]]
+    return fit_many(columns, sim.y[series, col], day.astype(np.int64), series, m, grid)
 
 
 def plan(
