@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 import numpy as np
 
-from nof1.exceptions import ApproximationWarning, Nof1Error
+from nof1.exceptions import ApproximationWarning, DataError, Nof1Error
 
 if TYPE_CHECKING:
     from nof1.analysis.design import Trend
@@ -156,10 +156,13 @@ def analyze(
     from nof1.analysis.single import SingleTrial
 
     table = dataio.load(data, outcomes=[outcome, *covariates])
-    present = list(dict.fromkeys(table["participant"]))
+    present = list(table["participant"].unique())
     ids = [participant] if participant is not None else present
     if participant is not None and participant not in present:
         raise Nof1Error(f"{data}: no participant '{participant}' (found {', '.join(present[:10])})")
+    arms = sorted(set(table["arm"].unique()) - {"placebo", "run-in"})
+    if arm is not None and arm not in arms:
+        raise Nof1Error(f"{data}: no arm '{arm}' (active arms: {', '.join(arms) or 'none'})")
     model = SingleTrial(
         outcome,
         better=better,
@@ -172,7 +175,10 @@ def analyze(
     )
     results = []
     for pid in ids:
-        result = model.fit(table, participant=pid).result_
+        try:
+            result = model.fit(table, participant=pid).result_
+        except Nof1Error as exc:
+            raise Nof1Error(f"{data}, participant {pid}: {exc}") from None
         try:
             test = RandomizationTest(
                 outcome,
@@ -201,36 +207,21 @@ def _analysis_table(results: list[Any], arm: str | None) -> None:
     from rich.table import Table
 
     first = results[0]
-    mcid = f" >= {first.mcid:g}" if first.mcid is not None else ""
+    with_mcid = first.mcid is not None
     table = Table(title=f"{first.outcome}: active minus placebo ({first.better} is better)")
-    for col in (
-        "participant",
-        "arm",
-        "days",
-        "effect",
-        "95% CrI",
-        "P(benefit)",
-        f"P(benefit{mcid})",
-        "rho",
-        "rand. p",
-    ):
+    heads = ["participant", "arm", "days", "effect", "95% CrI", "P(benefit)"]
+    heads += [f"P(benefit >= {first.mcid:g})"] if with_mcid else []
+    for col in (*heads, "rho", "rand. p"):
         table.add_column(col, justify="left" if col in ("participant", "arm") else "right")
     for r in results:
         for name, eff in r.effects.items():
             if arm is not None and name != arm:
                 continue
             lo, hi = eff.posterior.interval(0.95)
-            table.add_row(
-                r.participant,
-                name,
-                str(r.n_days),
-                _num(eff.posterior.mean),
-                f"{_num(lo)} to {_num(hi)}",
-                _num(eff.prob_benefit, 3),
-                _num(eff.prob_benefit_mcid, 3),
-                _num(r.rho.mean),
-                _num(r.randomization_p, 3),
-            )
+            cells = [r.participant, name, str(r.n_days), _num(eff.posterior.mean)]
+            cells += [f"{_num(lo)} to {_num(hi)}", _num(eff.prob_benefit, 3)]
+            cells += [_num(eff.prob_benefit_mcid, 3)] if with_mcid else []
+            table.add_row(*cells, _num(r.rho.mean), _num(r.randomization_p, 3))
     _console().print(table)
 
 
@@ -307,7 +298,14 @@ def series(
     )
     n = table["participant"].nunique()
     with _progress("fitting participants", n) as step:
-        result = model.fit(table, covariates, progress=lambda done, total: step(done)).result_
+        try:
+            result = model.fit(table, covariates, progress=lambda done, _: step(done)).result_
+        except DataError as exc:
+            if exc.source is not None:
+                raise
+            raise DataError(exc.message, source=data, row=exc.row, column=exc.column) from None
+        except Nof1Error as exc:
+            raise Nof1Error(f"{data}: {exc}") from None
     if as_json:
         _print_json(result.to_dict())
         return
@@ -320,7 +318,9 @@ def _read_covariates(path: str) -> Any:
     from nof1.exceptions import DataError
 
     try:
-        return pd.read_csv(path, dtype={"participant": str})
+        table = pd.read_csv(path, dtype={"participant": str})
+        table.attrs["source"] = path  # so refusals of its content can name the file
+        return table
     except FileNotFoundError:
         raise DataError("no such file", source=path) from None
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
@@ -366,7 +366,7 @@ def _assumption_options(f: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--missing-rate",
-            type=click.FloatRange(0, 0.9),
+            type=click.FloatRange(0, 0.9, max_open=True),
             default=0.1,
             show_default=True,
             help="Chance that a day is not logged.",

@@ -323,7 +323,9 @@ def _check_columns(df: pd.DataFrame, where: _Where, outcomes: Sequence[str]) -> 
         if name in DESIGN_COLUMNS:
             raise where.error(f"{name!r} is a design column, not an outcome", name)
         if name not in df.columns:
-            raise where.error(f"outcome {name!r} is not a column; the columns are {found}", name)
+            raise where.error(
+                f"{name!r} was asked for but is not a column; the columns are {found}", name
+            )
 
 
 def _validate(

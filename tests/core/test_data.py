@@ -275,7 +275,7 @@ def test_it_refuses_a_table_with_neither_day_nor_date(tmp_path: Path) -> None:
 
 def test_it_refuses_an_outcome_that_is_not_a_column(tmp_path: Path) -> None:
     message = refused(write(tmp_path), outcomes=["pain"], row=None, column="pain",
-                      says="outcome 'pain' is not a column")
+                      says="'pain' was asked for but is not a column")
     assert "'fatigue'" in message
 
 

@@ -37,26 +37,33 @@ def covariate_matrix(
 ) -> tuple[Array, list[str]]:
     """Centred covariates per participant; text columns become indicator columns (first level
     is the reference). Centring makes mu the average effect at the covariates' means."""
+    source = covariates.attrs.get("source", "covariates")
     if "participant" not in covariates.columns:
-        raise DataError("the covariates table needs a 'participant' column", column="participant")
+        raise DataError(
+            "the covariates table needs a 'participant' column", source=source, column="participant"
+        )
     cov = covariates.copy()
     cov["participant"] = cov["participant"].astype(str)
     if cov["participant"].duplicated().any():
         dup = cov.loc[cov["participant"].duplicated(), "participant"].iloc[0]
-        raise DataError(f"participant '{dup}' appears twice", column="participant")
+        raise DataError(f"participant '{dup}' appears twice", source=source, column="participant")
     cov = cov.set_index("participant")
     missing = [p for p in participants if p not in cov.index]
     if missing:
-        raise DataError(f"no covariates for participants {missing[:5]}", column="participant")
+        raise DataError(
+            f"no covariates for participants {missing[:5]}", source=source, column="participant"
+        )
     cov = cov.loc[list(participants)]
     blocks, names = [], []
     for col in cov.columns:
+        if cov[col].isna().any():
+            raise DataError("has blank cells", source=source, column=str(col))
         values = pd.to_numeric(cov[col], errors="coerce")
         if values.notna().all():
             blocks.append(values.to_numpy(np.float64)[:, None])
             names.append(str(col))
         elif values.notna().any():
-            raise DataError("mixes numbers and text (or has blanks)", column=str(col))
+            raise DataError("mixes numbers and text", source=source, column=str(col))
         else:
             levels = sorted(cov[col].astype(str).unique())
             for level in levels[1:]:
