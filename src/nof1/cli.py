@@ -309,7 +309,32 @@ def series(
     if as_json:
         _print_json(result.to_dict())
         return
-    _console().print(result.summary())
+    console = _console()
+    console.print(result.summary())
+    console.print(_participants_table(result))
+
+
+def _participants_table(result: Any, limit: int = 40) -> Any:
+    """Each participant's own estimate beside the shrunken one (first `limit` rows)."""
+    from rich.table import Table
+
+    title = "Participants: own trial estimate and shrunken effect (active minus placebo)"
+    shown = min(limit, len(result.participants))
+    if shown < len(result.participants):
+        title += f"; first {shown} of {len(result.participants):,}, --json lists all"
+    table = Table(title=title)
+    heads = ["participant", "own estimate", "shrunken", "95% CrI"]
+    heads += [f"P(benefit >= {result.mcid:g})"] if result.mcid is not None else []
+    for col in heads:
+        table.add_column(col, justify="left" if col == "participant" else "right")
+    for i in range(shown):
+        lo, hi = result.effect_ci95[i]
+        cells = [result.participants[i], _num(result.stage1_mean[i]), _num(result.effect_mean[i])]
+        cells.append(f"{_num(lo)} to {_num(hi)}")
+        if result.prob_benefit_mcid is not None:
+            cells.append(_num(result.prob_benefit_mcid[i], 3))
+        table.add_row(*cells)
+    return table
 
 
 def _read_covariates(path: str) -> Any:

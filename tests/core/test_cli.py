@@ -241,6 +241,10 @@ def test_series_prints_a_summary_of_the_average_effect_and_the_spread(capsys, se
     for words in ("Series of 6", "fatigue", "lower is better", "average effect mu",
                   "between-patient SD tau", "new patient", "MCID 0.5"):
         assert words in out
+    # every participant gets a row with its own and its shrunken estimate
+    assert "shrunken" in out and "own estimate" in out
+    for pid in ("S00001", "S00006"):
+        assert pid in out
 
 
 def test_a_blank_in_a_text_covariate_is_refused_in_one_line(capsys, series_data, tmp_path):

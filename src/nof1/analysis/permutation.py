@@ -4,7 +4,7 @@ Under the sharp null hypothesis (the arm makes no difference on any day) every p
 outcome is fixed, whichever order the randomisation had produced. The p-value is the share of
 the orders the design could have produced - each pair or block re-ordered independently - whose
 active-minus-placebo statistic is at least as favourable as the one observed (Edgington &
-Onghena, *Randomization Tests*, 4th ed., 2007, ch. 11).
+Onghena, *Randomization Tests*, 4th ed., 2007).
 """
 
 from __future__ import annotations
