@@ -6,78 +6,29 @@ default output is a table for people. Errors print one line to stderr and exit w
 
 from __future__ import annotations
 
-import json
-import math
 import sys
 import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import click
 import numpy as np
 
 from nof1.exceptions import ApproximationWarning, DataError, Nof1Error
+from nof1.terminal import (
+    analysis_table,
+    console,
+    participants_table,
+    plan_table,
+    print_json,
+    progress,
+)
 
 if TYPE_CHECKING:
     from nof1.analysis.design import Trend
     from nof1.results import Better
 
 BETTER = click.Choice(["lower", "higher"])
-
-
-def _console(stderr: bool = False) -> Any:
-    from rich.console import Console
-
-    console = Console(stderr=stderr, highlight=False)
-    if not console.is_terminal:
-        console.width = 120  # piped or logged output: don't squeeze tables into 80 columns
-    return console
-
-
-@contextmanager
-def _progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr, shown only on a terminal so piped JSON stays clean."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-    console = _console(stderr=True)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed:,}/{task.total:,}"),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,
-    ) as bar:
-        task = bar.add_task(label, total=total)
-        yield lambda done: bar.update(task, completed=done)
-
-
-def _json_safe(value: Any) -> Any:
-    """Plain JSON: NaN or infinity would make invalid JSON, so they become null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, np.generic):
-        return _json_safe(value.item())
-    return value
-
-
-def _print_json(obj: Any) -> None:
-    click.echo(json.dumps(_json_safe(obj), indent=2, allow_nan=False))
-
-
-def _num(x: Any, digits: int = 2) -> str:
-    return "-" if x is None else f"{x:.{digits}f}"
-
-
-def _interval(d: dict[str, Any]) -> str:
-    lo, hi = d["ci95"]
-    return f"{_num(lo)} to {_num(hi)}"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -194,35 +145,13 @@ def analyze(
         results.append(replace(result, randomization_p=p_value))
     if as_json:
         objs = [r.to_dict(arm=arm) for r in results]
-        _print_json(objs[0] if participant is not None or len(objs) == 1 else objs)
+        print_json(objs[0] if participant is not None or len(objs) == 1 else objs)
         return
-    _analysis_table(results, arm)
+    analysis_table(results, arm)
 
 
 def _only_arm(result: Any) -> str | None:
     return next(iter(result.effects)) if len(result.effects) == 1 else None
-
-
-def _analysis_table(results: list[Any], arm: str | None) -> None:
-    from rich.table import Table
-
-    first = results[0]
-    with_mcid = first.mcid is not None
-    table = Table(title=f"{first.outcome}: active minus placebo ({first.better} is better)")
-    heads = ["participant", "arm", "days", "effect", "95% CrI", "P(benefit)"]
-    heads += [f"P(benefit >= {first.mcid:g})"] if with_mcid else []
-    for col in (*heads, "rho", "rand. p"):
-        table.add_column(col, justify="left" if col in ("participant", "arm") else "right")
-    for r in results:
-        for name, eff in r.effects.items():
-            if arm is not None and name != arm:
-                continue
-            lo, hi = eff.posterior.interval(0.95)
-            cells = [r.participant, name, str(r.n_days), _num(eff.posterior.mean)]
-            cells += [f"{_num(lo)} to {_num(hi)}", _num(eff.prob_benefit, 3)]
-            cells += [_num(eff.prob_benefit_mcid, 3)] if with_mcid else []
-            table.add_row(*cells, _num(r.rho.mean), _num(r.randomization_p, 3))
-    _console().print(table)
 
 
 @cli.command()
@@ -297,9 +226,9 @@ def series(
         tau_scale=tau_scale,
     )
     n = table["participant"].nunique()
-    with _progress("fitting participants", n) as step:
+    with progress("fitting participants", n) as step:
         try:
-            result = model.fit(table, covariates, progress=lambda done, _: step(done)).result_
+            result = model.fit(table, covariates, progress=step).result_
         except DataError as exc:
             if exc.source is not None:
                 raise
@@ -307,34 +236,11 @@ def series(
         except Nof1Error as exc:
             raise Nof1Error(f"{data}: {exc}") from None
     if as_json:
-        _print_json(result.to_dict())
+        print_json(result.to_dict())
         return
-    console = _console()
-    console.print(result.summary())
-    console.print(_participants_table(result))
-
-
-def _participants_table(result: Any, limit: int = 40) -> Any:
-    """Each participant's own estimate beside the shrunken one (first `limit` rows)."""
-    from rich.table import Table
-
-    title = "Participants: own trial estimate and shrunken effect (active minus placebo)"
-    shown = min(limit, len(result.participants))
-    if shown < len(result.participants):
-        title += f"; first {shown} of {len(result.participants):,}, --json lists all"
-    table = Table(title=title)
-    heads = ["participant", "own estimate", "shrunken", "95% CrI"]
-    heads += [f"P(benefit >= {result.mcid:g})"] if result.mcid is not None else []
-    for col in heads:
-        table.add_column(col, justify="left" if col == "participant" else "right")
-    for i in range(shown):
-        lo, hi = result.effect_ci95[i]
-        cells = [result.participants[i], _num(result.stage1_mean[i]), _num(result.effect_mean[i])]
-        cells.append(f"{_num(lo)} to {_num(hi)}")
-        if result.prob_benefit_mcid is not None:
-            cells.append(_num(result.prob_benefit_mcid[i], 3))
-        table.add_row(*cells)
-    return table
+    out = console()
+    out.print(result.summary())
+    out.print(participants_table(result))
 
 
 def _read_covariates(path: str) -> Any:
@@ -512,7 +418,7 @@ def simulate(
     assume = Assumptions(effect, tau, sigma, rho, trend_per_day, missing_rate)
     seed = _seed(seed)
     rng = np.random.default_rng(seed)
-    with _progress("simulating trials", n_trials) as step:
+    with progress("simulating trials", n_trials) as step:
         oc = evaluate(
             design,
             assume,
@@ -527,9 +433,9 @@ def simulate(
     if out:
         dataio.save(simulate_table(design, assume, participants, rng), out)
     if as_json:
-        _print_json(oc.to_dict())
+        print_json(oc.to_dict())
         return
-    c = _console()
+    c = console()
     c.print(
         f"{n_trials:,} simulated trials: {pairs} pairs of {period_days}-day periods, "
         f"{run_in_days}-day run-in, {washout_days}-day analytic washout (seed {seed})"
@@ -614,15 +520,13 @@ def plan(
     n_trials: int,
 ) -> None:
     """Compare designs (pairs x period length): how often each reaches the right decision."""
-    from rich.table import Table
-
     from nof1.analysis.simulate import Assumptions
     from nof1.analysis.simulate import plan as plan_designs
 
     assume = Assumptions(effect, tau, sigma, rho, trend_per_day, missing_rate)
     seed = _seed(seed)
     total = 2 * n_trials * len(pairs) * len(period_days)
-    with _progress("simulating designs", total) as step:
+    with progress("simulating designs", total) as step:
         rows = plan_designs(
             assume,
             pairs=pairs,
@@ -637,35 +541,13 @@ def plan(
             progress=step,
         )
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
-    table = Table(
-        title=f"Designs under effect {effect:+g}, sigma {sigma:g}, rho {rho:g} "
+    title = (
+        f"Designs under effect {effect:+g}, sigma {sigma:g}, rho {rho:g} "
         f"(rule: P(benefit >= {mcid:g}) > {threshold:g}; seed {seed})"
     )
-    for col in (
-        "pairs",
-        "period days",
-        "trial days",
-        "says 'works'",
-        "false positives",
-        "right",
-        "95% coverage",
-        "posterior SD",
-    ):
-        table.add_column(col, justify="right")
-    for r in rows:
-        table.add_row(
-            str(r["pairs"]),
-            str(r["period_days"]),
-            str(r["trial_days"]),
-            f"{r['decision_rate']:.0%}",
-            f"{r['false_positive_rate']:.0%}",
-            f"{r['correct_rate']:.0%}",
-            f"{r['coverage95']:.0%}",
-            f"{r['mean_posterior_sd']:.2f}",
-        )
-    _console().print(table)
+    console().print(plan_table(rows, title))
 
 
 @cli.command()
@@ -691,7 +573,7 @@ def demo(out_dir: str, seed: int) -> None:
     from nof1.demo import write_demo
 
     trial, series_path = write_demo(Path(out_dir), seed)
-    c = _console()
+    c = console()
     c.print(f"[bold]Demo n-of-1 trial[/bold] (simulated, seed {seed}): {trial}")
     c.print(f"  nof1 analyze {trial} --outcome fatigue --mcid 1 --washout-days 7")
     _invoke(analyze, [str(trial), "--outcome", "fatigue", "--mcid", "1", "--washout-days", "7"])

@@ -19,7 +19,7 @@ O(K q^2) instead of O(n q^2). That is what lets one machine fit 10,000 trials a 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -197,13 +197,14 @@ def fit_many(
     rho: Array,
     *,
     chunk: int = 4000,
+    progress: Callable[[int], None] | None = None,
 ) -> GridPosterior:
     """Grid posteriors of m independent series given as long rows sorted by (series, day).
 
     `columns` are X's columns, each an array over the rows or a constant (the intercept).
     Only the last column (the effect) is summarised (`last_loc`, `last_var`). Works through
     the series in chunks, building [X, y] only chunk by chunk, so that memory stays bounded
-    whatever m is.
+    whatever m is; `progress` is told how many series are done after each chunk.
     """
     firsts = np.arange(0, m, chunk)
     bounds = np.searchsorted(series, np.append(firsts, m))
@@ -216,6 +217,8 @@ def fit_many(
             z[:, j] = col if np.isscalar(col) else col[start:stop]  # type: ignore[index]
         stats = gap_statistics(z, day[start:stop], series[start:stop] - lo, size)
         parts.append(grid_posterior(stats, rho, full=False))
+        if progress is not None:
+            progress(lo + size)
     if len(parts) == 1:
         return parts[0]
     fields = ("weight", "log_marginal", "rss", "dof", "last_loc", "last_var")

@@ -115,17 +115,22 @@ class SeriesAnalysis:
         covariates: pd.DataFrame | None = None,
         progress: Callable[[int, int], None] | None = None,
     ) -> SeriesAnalysis:
-        """Stage 1 for every participant, then stage 2; returns self."""
+        """Stage 1 for every participant, then stage 2; returns self. `progress(done, total)`
+        is called as stage 1 works through the participants."""
         long = build_long_design(
             table, self.outcome, arm=self.arm, washout_days=self.washout_days, trend=self.trend
         )
         m = len(long.participants)
         post = fit_many(
-            long.columns, long.y, long.day, long.series, m, rho_grid(self.rho_grid_size)
+            long.columns,
+            long.y,
+            long.day,
+            long.series,
+            m,
+            rho_grid(self.rho_grid_size),
+            progress=None if progress is None else (lambda done: progress(done, m)),
         )
         self.stage1_mean_, self.stage1_sd_ = effect_moments(post)
-        if progress is not None:
-            progress(m, m)
         if covariates is not None:
             xcov, names = covariate_matrix(covariates, long.participants)
         else:
