@@ -335,6 +335,14 @@ def _assumption_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
+def _assumptions(opts: dict[str, Any]) -> Any:
+    """The Assumptions named by the shared options (removed from `opts`)."""
+    from nof1.analysis.simulate import Assumptions
+
+    names = ("effect", "tau", "sigma", "rho", "trend_per_day", "missing_rate")
+    return Assumptions(**{name: opts.pop(name) for name in names})
+
+
 def _seed(seed: int | None) -> int:
     from nof1.analysis.simulate import fresh_seed
 
@@ -391,17 +399,6 @@ def _seed(seed: int | None) -> int:
     help="Trials in the table written by --out.",
 )
 def simulate(
-    effect: float,
-    tau: float,
-    sigma: float,
-    rho: float,
-    trend_per_day: float,
-    missing_rate: float,
-    mcid: float,
-    threshold: float,
-    better: Better,
-    seed: int | None,
-    as_json: bool,
     pairs: int,
     period_days: int,
     run_in_days: int,
@@ -409,14 +406,16 @@ def simulate(
     n_trials: int,
     out: str | None,
     participants: int,
+    **opts: Any,
 ) -> None:
     """Simulate trials of one design and report how often the decision rule is right."""
     from nof1 import data as dataio
-    from nof1.analysis.simulate import Assumptions, TrialDesign, evaluate, simulate_table
+    from nof1.analysis.simulate import TrialDesign, evaluate, simulate_table
 
     design = TrialDesign(pairs, period_days, run_in_days, washout_days)
-    assume = Assumptions(effect, tau, sigma, rho, trend_per_day, missing_rate)
-    seed = _seed(seed)
+    assume = _assumptions(opts)
+    seed = _seed(opts["seed"])
+    mcid, threshold, as_json = opts["mcid"], opts["threshold"], opts["as_json"]
     rng = np.random.default_rng(seed)
     with progress("simulating trials", n_trials) as step:
         oc = evaluate(
@@ -426,7 +425,7 @@ def simulate(
             rng,
             mcid=mcid,
             threshold=threshold,
-            better=better,
+            better=opts["better"],
             seed=seed,
             progress=step,
         )
@@ -502,29 +501,19 @@ def _int_list(_ctx: Any, _param: Any, value: str) -> list[int]:
     help="Simulated trials per design and scenario.",
 )
 def plan(
-    effect: float,
-    tau: float,
-    sigma: float,
-    rho: float,
-    trend_per_day: float,
-    missing_rate: float,
-    mcid: float,
-    threshold: float,
-    better: Better,
-    seed: int | None,
-    as_json: bool,
     pairs: list[int],
     period_days: list[int],
     run_in_days: int,
     washout_days: int,
     n_trials: int,
+    **opts: Any,
 ) -> None:
     """Compare designs (pairs x period length): how often each reaches the right decision."""
-    from nof1.analysis.simulate import Assumptions
     from nof1.analysis.simulate import plan as plan_designs
 
-    assume = Assumptions(effect, tau, sigma, rho, trend_per_day, missing_rate)
-    seed = _seed(seed)
+    assume = _assumptions(opts)
+    seed = _seed(opts["seed"])
+    mcid, threshold = opts["mcid"], opts["threshold"]
     total = 2 * n_trials * len(pairs) * len(period_days)
     with progress("simulating designs", total) as step:
         rows = plan_designs(
@@ -536,15 +525,15 @@ def plan(
             n_trials=n_trials,
             mcid=mcid,
             threshold=threshold,
-            better=better,
+            better=opts["better"],
             seed=seed,
             progress=step,
         )
-    if as_json:
+    if opts["as_json"]:
         print_json(rows)
         return
     title = (
-        f"Designs under effect {effect:+g}, sigma {sigma:g}, rho {rho:g} "
+        f"Designs under effect {assume.effect:+g}, sigma {assume.sigma:g}, rho {assume.rho:g} "
         f"(rule: P(benefit >= {mcid:g}) > {threshold:g}; seed {seed})"
     )
     console().print(plan_table(rows, title))

@@ -35,6 +35,16 @@ class Design:
     n_rows: int  # randomised-period rows before dropping missing/washout days
 
 
+def check_options(better: str, mcid: float | None, washout_days: int) -> None:
+    """Options every estimator shares, checked before any data are read."""
+    if better not in ("lower", "higher"):
+        raise ValueError(f"better must be 'lower' or 'higher', got {better!r}")
+    if mcid is not None and not (np.isfinite(mcid) and mcid > 0):
+        raise ValueError(f"the MCID must be a positive number, got {mcid!r}")
+    if int(washout_days) != washout_days or washout_days < 0:
+        raise ValueError(f"washout days must be a whole number >= 0, got {washout_days!r}")
+
+
 def active_arms(arm: Sequence[str] | NDArray[np.str_] | pd.Series) -> list[str]:
     """Active arms in a stable (alphabetical) order."""
     return sorted({str(a) for a in np.unique(np.asarray(arm, dtype=str))} - {PLACEBO, RUN_IN})

@@ -25,7 +25,7 @@ from scipy import special
 
 from nof1.analysis._ar1 import effect_moments, fit_many, rho_grid
 from nof1.analysis._mixture import GridDistribution, NormalMixture
-from nof1.analysis.design import Trend, build_long_design
+from nof1.analysis.design import Trend, build_long_design, check_options
 from nof1.exceptions import DataError, InsufficientDataError
 from nof1.results import Better, SeriesResult
 
@@ -91,14 +91,9 @@ class SeriesAnalysis:
         tau_grid_size: int = 200,
         rho_grid_size: int = 80,
     ) -> None:
-        if better not in ("lower", "higher"):
-            raise ValueError(f"better must be 'lower' or 'higher', got {better!r}")
-        if mcid is not None and not (np.isfinite(mcid) and mcid > 0):
-            raise ValueError(f"the MCID must be a positive number, got {mcid!r}")
+        check_options(better, mcid, washout_days)
         if not (np.isfinite(tau_scale) and tau_scale > 0):
             raise ValueError("the half-normal scale of tau must be positive")
-        if int(washout_days) != washout_days or washout_days < 0:
-            raise ValueError(f"washout days must be a whole number >= 0, got {washout_days!r}")
         self.outcome = outcome
         self.better: Better = better
         self.mcid = mcid

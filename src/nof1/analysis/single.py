@@ -26,7 +26,7 @@ import pandas as pd
 
 from nof1.analysis._ar1 import GridPosterior, gap_statistics, grid_posterior, rho_grid
 from nof1.analysis._mixture import GridDistribution, ScaleMixture, StudentTMixture
-from nof1.analysis.design import Design, Trend, build_design
+from nof1.analysis.design import Design, Trend, build_design, check_options
 from nof1.exceptions import ApproximationWarning, InsufficientDataError
 from nof1.results import ArmEffect, Better, SingleResult, benefit_probabilities
 
@@ -77,12 +77,7 @@ class SingleTrial:
         log_offset: float | None = None,
         rho_grid_size: int = 200,
     ) -> None:
-        if better not in ("lower", "higher"):
-            raise ValueError(f"better must be 'lower' or 'higher', got {better!r}")
-        if mcid is not None and not (np.isfinite(mcid) and mcid > 0):
-            raise ValueError(f"the MCID must be a positive number, got {mcid!r}")
-        if int(washout_days) != washout_days or washout_days < 0:
-            raise ValueError(f"washout days must be a whole number >= 0, got {washout_days!r}")
+        check_options(better, mcid, washout_days)
         if trend not in ("none", "linear", "spline"):
             raise ValueError(f"trend must be 'none', 'linear' or 'spline', got {trend!r}")
         if int(spline_df) != spline_df or spline_df < 1:
