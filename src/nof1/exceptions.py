@@ -43,3 +43,30 @@ class ProtocolError(Nof1Error, ValueError):
 
 class ApproximationWarning(UserWarning):
     """A numerical shortcut may be inaccurate for these data (e.g. mass at a grid edge)."""
+
+
+class AllocationMismatchError(ProtocolError):
+    """An allocation list is not what its seed gives, or a block does not give each arm once.
+
+    `period` is the first period that differs (when one does), `block` its block."""
+
+    def __init__(
+        self, message: str, *, period: int | None = None, block: int | None = None
+    ) -> None:
+        self.period = period
+        self.block = block
+        super().__init__(message)
+
+
+class KitCodeError(Nof1Error, ValueError):
+    """A kit code is mistyped: wrong length, a character kit codes never use, a bad check."""
+
+
+class UnsealError(Nof1Error):
+    """A sealed allocation cannot be opened as asked: the key does not open it, the key is not
+    a nof1 key, or who is unblinding and why was not given."""
+
+
+class TamperedError(Nof1Error):
+    """A sealed allocation or an unblinding log was edited, truncated or reordered after it was
+    written. Keep the file as evidence; do not repair it."""
