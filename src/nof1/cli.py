@@ -577,6 +577,16 @@ def _invoke(command: click.Command, args: list[str]) -> None:
     command.main(args, standalone_mode=False)
 
 
+def _register_trial_commands() -> None:
+    from nof1 import cli_trial
+
+    for command in cli_trial.COMMANDS:
+        cli.add_command(command)
+
+
+_register_trial_commands()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: a user error prints one line and exits 2; never a traceback."""
     with warnings.catch_warnings(record=True) as caught:
