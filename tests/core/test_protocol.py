@@ -311,3 +311,18 @@ def test_importing_the_protocol_package_does_not_load_django() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_an_opioid_free_window_shorter_than_the_label_is_refused(tmp_path):
+    from nof1.exceptions import ProtocolError
+    from nof1.protocol import load_protocol, template_text
+
+    text = template_text("ldn-mecfs-standard")
+    import re
+
+    short = re.sub(r"opioid_free_days\s*=\s*\d+", "opioid_free_days = 3", text)
+    assert short != text
+    path = tmp_path / "short.toml"
+    path.write_text(short, encoding="utf-8")
+    with pytest.raises(ProtocolError, match=r"eligibility.opioid_free_days.*7-10"):
+        load_protocol(path)

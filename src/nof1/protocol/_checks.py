@@ -29,7 +29,26 @@ def problems(p: Protocol) -> list[Problem]:
         *_unique("stopping_rules", (r.id for r in p.stopping_rules)),
         *_sources(p),
         *_blinded_text(p),
+        *_eligibility(p),
     ]
+
+
+# The naltrexone label asks for 7-10 opioid-free days before the first dose (domain brief,
+# section 3); a protocol may ask for more (trials used 15 to 28 days), never for less.
+LABEL_OPIOID_FREE_DAYS = 7
+
+
+def _eligibility(p: Protocol) -> list[Problem]:
+    days = p.eligibility.opioid_free_days
+    if days < LABEL_OPIOID_FREE_DAYS:
+        return [
+            (
+                "eligibility.opioid_free_days",
+                f"{days} days is shorter than the naltrexone label's 7-10 opioid-free days "
+                "before the first dose; use at least 7",
+            )
+        ]
+    return []
 
 
 def _unique(section: str, ids: Iterable[str]) -> list[Problem]:
