@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-test
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: run test lint bench reference clean
+.PHONY: run test test-postgres lint bench reference clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ run: $(STAMP)
 ## test: every test (unit, property, coverage, reference against stored R output)
 test: $(STAMP)
 	$(PY) -m pytest -n 2 -q
+
+## test-postgres: the web tests again against PostgreSQL (127.0.0.1:5432, user postgres, db test)
+test-postgres: $(STAMP)
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} \
+		$(PY) -m pytest -n 2 -q tests/web
 
 ## lint: ruff and mypy on the core
 lint: $(STAMP)

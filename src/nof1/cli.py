@@ -579,8 +579,9 @@ def _invoke(command: click.Command, args: list[str]) -> None:
 
 def _register_trial_commands() -> None:
     from nof1 import cli_trial
+    from nof1.web import cli as cli_web
 
-    for command in cli_trial.COMMANDS:
+    for command in (*cli_trial.COMMANDS, *cli_web.COMMANDS):
         cli.add_command(command)
 
 

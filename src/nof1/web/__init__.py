@@ -1,0 +1,1 @@
+"""The nof1 web app: a Django shell around the core. Only this package imports Django."""

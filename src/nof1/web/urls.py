@@ -1,0 +1,10 @@
+"""URL map: one include per app; every app's views check roles and ownership themselves."""
+
+from django.urls import include, path
+
+from nof1.web import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/", include("nof1.web.accounts.urls")),
+]
