@@ -17,9 +17,12 @@ $(BENCH_STAMP): $(STAMP)
 	$(PY) -m pip install --quiet -e '.[test,bench]'
 	touch $@
 
-## run: simulate a demo LDN trial and a 40-participant series, analyse both, print the results
+## run: the demo analyses, then the web app with demo accounts and trials at http://127.0.0.1:8000
 run: $(STAMP)
 	$(VENV)/bin/nof1 demo
+	NOF1_DEBUG=1 $(VENV)/bin/nof1 web migrate --verbosity 0
+	NOF1_DEBUG=1 $(VENV)/bin/nof1 web seed_demo
+	NOF1_DEBUG=1 $(VENV)/bin/nof1 serve
 
 ## test: every test (unit, property, coverage, reference against stored R output)
 test: $(STAMP)

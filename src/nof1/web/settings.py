@@ -80,6 +80,7 @@ if _db_url:
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
 else:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)  # the SQLite file lives here
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -101,6 +102,10 @@ INSTALLED_APPS = [
     "nof1.web.accounts",
     "nof1.web.trials",
     "nof1.web.diary",
+    "nof1.web.clinician",
+    "nof1.web.participant",
+    "nof1.web.pharmacy",
+    "nof1.web.research",
 ]
 
 MIDDLEWARE = [
