@@ -97,7 +97,10 @@ def record(
         _serialise_writers(connections[using])
         last = AuditEvent.objects.using(using).order_by("-seq").values_list("seq", "hash").first()
         event.seq, event.prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
-        event.at = timezone.now()
+        # milliseconds: what Django's JSON serialisation keeps, so a backup restores rows
+        # whose hashes still match (`nof1 backup` / `nof1 restore`)
+        now = timezone.now()
+        event.at = now.replace(microsecond=now.microsecond // 1000 * 1000)
         event.hash = event.compute_hash()
         event.save(using=using)
     return event
