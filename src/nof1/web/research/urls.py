@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from nof1.web.research import views
 
 app_name = "research"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("export.csv", views.export, {"fmt": "csv"}, name="export_csv"),
+    path("export.parquet", views.export, {"fmt": "parquet"}, name="export_parquet"),
+    path("series/", views.series, name="series"),
+]

@@ -1,0 +1,173 @@
+"""The researcher's pages: completed trials to pool, pseudonymised exports, a series analysis.
+
+Researchers (second factor passed) see completed, unblinded enrolments of every trial, by
+pseudonym only; `pooling` says exactly what is and is not in the data and why. A selection
+names pseudonyms (`?participant=P-...`, repeatable; none means all). A name that is not a
+completed enrolment (another pseudonym, a user id, an enrolment id) answers 404, as if it did
+not exist, and is logged as a refused access when it names something real. Every download is
+recorded in the audit trail ("export").
+
+The series page only calls `nof1.analysis.series.SeriesAnalysis` on the same pooled table the
+export gives, and shows its result object; it computes nothing itself.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from nof1.analysis.series import SeriesAnalysis
+from nof1.data import save
+from nof1.exceptions import DataError, InsufficientDataError
+from nof1.results import SeriesResult
+from nof1.web.accounts.access import AuthenticatedRequest, owned_or_404, role_required
+from nof1.web.accounts.models import Role
+from nof1.web.accounts.security import log_event
+from nof1.web.audit.models import Action
+from nof1.web.diary.models import EntryStatus
+from nof1.web.research import pooling
+from nof1.web.research.forms import SeriesForm
+from nof1.web.trials.models import Enrolment
+
+MAX_SELECTED = 10_000
+FORMATS = {
+    "csv": ("text/csv; charset=utf-8", ".csv"),
+    "parquet": ("application/vnd.apache.parquet", ".parquet"),
+}
+
+
+def _selected(request: AuthenticatedRequest, completed: QuerySet[Enrolment]) -> list[Enrolment]:
+    """The completed enrolments named by `?participant=` (all when none is named); 404 when
+    any name is not one of them."""
+    wanted = list(dict.fromkeys(request.GET.getlist("participant")))[:MAX_SELECTED]
+    if not wanted:
+        return list(completed)
+    found = {e.pseudonym: e for e in completed.filter(pseudonym__in=wanted)}
+    for name in wanted:
+        if name not in found:  # 404; logged when it names a real, non-completed enrolment
+            owned_or_404(request, completed, pseudonym=name)
+    return [found[name] for name in wanted]
+
+
+# -- what may be pooled --------------------------------------------------------------------------
+
+
+@require_GET
+@never_cache
+@role_required(Role.RESEARCHER)
+def index(request: AuthenticatedRequest) -> HttpResponse:
+    completed = pooling.completed_enrolments(request.user).annotate(
+        days_logged=Count("diary", filter=Q(diary__status=EntryStatus.COMPLETE))
+    )
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for enrolment in completed:
+        trial = enrolment.trial
+        group = groups.setdefault(
+            (trial.protocol_id, trial.protocol_version),
+            {
+                "protocol_id": trial.protocol_id,
+                "protocol_version": trial.protocol_version,
+                "total_days": trial.protocol.total_days,
+                "enrolments": [],
+            },
+        )
+        group["enrolments"].append(enrolment)
+    return render(
+        request,
+        "research/index.html",
+        {
+            "groups": list(groups.values()),
+            "count": sum(len(g["enrolments"]) for g in groups.values()),
+        },
+    )
+
+
+# -- exports -------------------------------------------------------------------------------------
+
+
+@require_GET
+@never_cache
+@role_required(Role.RESEARCHER)
+def export(request: AuthenticatedRequest, fmt: str) -> HttpResponse:
+    """The pooled daily table of the selected completed enrolments as CSV or Parquet."""
+    content_type, suffix = FORMATS[fmt]
+    enrolments = _selected(request, pooling.completed_enrolments(request.user))
+    if not enrolments:
+        return render(request, "research/nothing_to_export.html", status=404)
+    table = pooling.pooled_table(request.user, enrolments)
+    with tempfile.TemporaryDirectory(prefix="nof1-export-") as folder:
+        path = Path(folder) / f"export{suffix}"
+        save(table, path)
+        body = path.read_bytes()
+    log_event(
+        request,
+        Action.EXPORT,
+        reason="research export",
+        format=fmt,
+        rows=len(table),
+        participants=[e.pseudonym for e in enrolments],
+    )
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="nof1-daily-table{suffix}"'
+    return response
+
+
+# -- series analysis -----------------------------------------------------------------------------
+
+
+@require_GET
+@never_cache
+@role_required(Role.RESEARCHER)
+def series(request: AuthenticatedRequest) -> HttpResponse:
+    """Choose an outcome and MCID; the pooled table goes to `SeriesAnalysis`; show its result.
+
+    A GET form: running an analysis changes nothing, and the address records the question.
+    """
+    enrolments = _selected(request, pooling.completed_enrolments(request.user))
+    protocols = pooling.protocols_of(enrolments)
+    asked = "outcome" in request.GET
+    form = SeriesForm(request.GET if asked else None, protocols=protocols)
+    context: dict[str, Any] = {
+        "form": form,
+        "enrolments": enrolments,
+        # only names that passed `_selected` go back into the form
+        "selected": [e.pseudonym for e in enrolments] if "participant" in request.GET else [],
+    }
+    if asked and enrolments and form.is_valid():
+        data = form.cleaned_data
+        try:
+            analysis = SeriesAnalysis(
+                data["outcome"],
+                better=data["better"],
+                mcid=data["mcid"],
+                washout_days=data["washout_days"],
+                arm=data.get("arm") or None,
+            )
+            result = analysis.fit(pooling.pooled_table(request.user, enrolments)).result_
+        except (InsufficientDataError, DataError, ValueError) as error:
+            form.add_error(None, str(error))
+        else:
+            context.update(
+                result=result,
+                summary=result.to_dict(),
+                rows=_rows(result),
+                outcome_label=form.outcomes[result.outcome][0].label,
+            )
+    return render(request, "research/series.html", context)
+
+
+def _rows(result: SeriesResult) -> list[dict[str, Any]]:
+    """Per participant: the shrunken effect and, beside it, their own (stage 1) estimate."""
+    return [
+        {**row, "own_mean": float(mean), "own_sd": float(sd)}
+        for row, mean, sd in zip(
+            result.to_dict()["participants"], result.stage1_mean, result.stage1_sd, strict=True
+        )
+    ]
