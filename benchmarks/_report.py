@@ -195,6 +195,19 @@ def _simulate(res: dict[str, Any]) -> list[str]:
     ]
 
 
+def _diary(res: dict[str, Any]) -> list[str]:
+    out = ["## Diary submit latency (web app)", ""]
+    if res.get("status") == "error":
+        return out + _targets(res)
+    return out + [
+        f"{res['call']}: {res['repeats']} submissions of the demo participant's diary for "
+        f"today (each after the first updates the entry and is audited); p50 "
+        f"{res['p50_ms']:.1f} ms, p95 {res['p95_ms']:.1f} ms, max {res['max_ms']:.1f} ms.",
+        "",
+        *_targets(res),
+    ]
+
+
 def write_docs(results: dict[str, dict[str, Any]]) -> Path:
     machine = next((r["machine"] for r in results.values() if "machine" in r), {})
     lines = [
@@ -209,7 +222,8 @@ def write_docs(results: dict[str, dict[str, Any]]) -> Path:
         "",
         "Reproduce with `make bench` (installs `.[test,bench]`, then runs "
         "`.venv/bin/python benchmarks/run_all.py`). Each benchmark also runs alone: "
-        "`python benchmarks/bench_single.py`, `bench_series.py`, `bench_simulate.py`; "
+        "`python benchmarks/bench_single.py`, `bench_series.py`, `bench_simulate.py`, "
+        "`bench_diary.py`; "
         "raw numbers are in `benchmarks/results/*.json`. R nlme and JAGS are used when "
         "`Rscript` with nlme/rjags and JAGS are installed, and recorded as not installed "
         "otherwise.",
@@ -221,7 +235,9 @@ def write_docs(results: dict[str, dict[str, Any]]) -> Path:
         "(load averages are in the JSON files).",
         "",
     ]
-    for name, section in (("single", _single), ("series", _series), ("simulate", _simulate)):
+    sections = (("single", _single), ("series", _series), ("simulate", _simulate),
+                ("diary", _diary))
+    for name, section in sections:
         if name in results:
             lines += section(results[name])
         else:
