@@ -223,3 +223,9 @@ def test_95_percent_intervals_cover_the_true_effect_in_92_to_98_percent_of_200_t
         lo, hi = model.fit(rows).result_.effect().posterior.interval(0.95)
         covered += lo < truth[pid] < hi
     assert 0.92 <= covered / 200 <= 0.98
+
+
+def test_an_outcome_that_is_never_recorded_is_refused_by_name():
+    table = trial(15).assign(fatigue=np.nan)
+    with pytest.raises(InsufficientDataError, match="no randomised day has a value for 'fatigue'"):
+        fit(table)

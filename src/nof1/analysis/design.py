@@ -126,6 +126,10 @@ def build_design(
     keep &= ~np.isnan(cov).any(axis=1)
 
     day, y, cov, arm_of_day = day[keep], y[keep], cov[keep], arm_of_day[keep]
+    if len(y) == 0:
+        raise InsufficientDataError(
+            f"no randomised day has a value for '{outcome}' (after washout and missing days)"
+        )
     unexpected = sorted(set(arm_of_day) - set(arms) - {PLACEBO})
     if unexpected:
         raise InsufficientDataError(f"arms {unexpected} are neither placebo nor among {list(arms)}")

@@ -1,4 +1,33 @@
-from django.urls import path  # noqa: F401
+"""The clinician's pages, under /clinic/. Every view checks the role and looks objects up
+through the clinician's own trials (see views/_access.py)."""
+
+from django.urls import path
+
+from nof1.web.clinician.views import end, monitoring, participants, trials
 
 app_name = "clinician"
-urlpatterns: list = []
+
+P = "participants/<uuid:enrolment_id>/"
+
+urlpatterns = [
+    path("", trials.trials, name="trials"),
+    path("trials/new/", trials.trial_new, name="trial_new"),
+    path("trials/<uuid:trial_id>/", trials.trial, name="trial"),
+    path("trials/<uuid:trial_id>/open/", trials.trial_open, name="trial_open"),
+    path("trials/<uuid:trial_id>/consent/", trials.consent_version_add, name="consent_version_add"),
+    path("trials/<uuid:trial_id>/participants/", trials.participant_add, name="participant_add"),
+    path(
+        "trials/<uuid:trial_id>/invited/<uuid:invited_id>/add/",
+        trials.invited_add,
+        name="invited_add",
+    ),
+    path(P, participants.participant, name="participant"),
+    path(P + "screening/", participants.screening, name="screening"),
+    path(P + "screening/<uuid:screening_id>/override/", participants.override, name="override"),
+    path(P + "consent/", participants.consent, name="consent"),
+    path(P + "enrol/", participants.enrol_participant, name="enrol"),
+    path(P + "monitoring/", monitoring.dashboard, name="dashboard"),
+    path(P + "monitoring/trend/", monitoring.dashboard_trend, name="dashboard_trend"),
+    path(P + "unblinding/", end.unblinding, name="unblinding"),
+    path(P + "results/", end.results, name="results"),
+]
