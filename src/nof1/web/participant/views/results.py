@@ -1,0 +1,131 @@
+"""Own results, after the whole allocation is unblinded, and a download of all own data.
+
+The effect comes from the core (`SingleTrial` on the canonical daily table); this page only
+puts the result object's numbers into plain words.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET
+
+from nof1.analysis.single import SingleTrial
+from nof1.exceptions import ApproximationWarning, InsufficientDataError
+from nof1.protocol import Outcome, Protocol
+from nof1.web.diary.models import BlindingGuess
+from nof1.web.diary.services import daily_table
+from nof1.web.participant.export import own_data_csv
+from nof1.web.participant.views.common import page, participant_page
+from nof1.web.trials import clock
+from nof1.web.trials.models import Enrolment
+from nof1.web.trials.services.unblinding import revealed_arms
+
+
+@require_GET
+@participant_page
+def results(request: HttpRequest, enrolment: Enrolment) -> HttpResponse:
+    arms = revealed_arms(enrolment)
+    if arms is None:
+        return page(request, enrolment, "participant/results.html", {"ready": False})
+    protocol = enrolment.trial.protocol
+    outcome = protocol.primary_outcome
+    table = daily_table(request.user, enrolment, after_unblinding=True)
+    fit = SingleTrial(
+        outcome.id,
+        better=outcome.better,
+        mcid=outcome.mcid,
+        washout_days=protocol.design.washout_days,
+    )
+    effects: list[dict[str, Any]] = []
+    problem = ""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ApproximationWarning)
+            result = fit.fit(table).result_
+    except (InsufficientDataError, ValueError):
+        # ValueError too: the core's design step fails with a bare numpy error when every
+        # value of the outcome is missing; the participant gets the same calm sentence.
+        problem = (
+            f"Not enough days of {outcome.label.lower()} were logged in each kind of period "
+            "to work out a result. Your clinician can talk it through with you."
+        )
+    else:
+        for arm_id in result.effects:
+            effects.append(_in_words(protocol, outcome, arm_id, result.to_dict(arm_id)))
+    return page(
+        request,
+        enrolment,
+        "participant/results.html",
+        {
+            "ready": True,
+            "outcome": outcome,
+            "effects": effects,
+            "problem": problem,
+            "guesses": _guesses(protocol, enrolment, arms),
+        },
+    )
+
+
+def _in_words(protocol: Protocol, outcome: Outcome, arm_id: str, numbers: dict[str, Any]) -> dict:
+    unit = "points" if outcome.scale.unit == "points" else outcome.scale.unit
+    mean = float(numbers["effect"]["mean"])
+    low, high = (float(x) for x in numbers["effect"]["ci95"])
+    return {
+        "arm": protocol.arm(arm_id).label,
+        "comparator": protocol.placebo.label,
+        "mean": _difference(mean, unit),
+        "better_direction": "lower" if outcome.better == "lower" else "higher",
+        "low": _difference(low, unit),
+        "high": _difference(high, unit),
+        "n_days": numbers["n_days"],
+        "prob_benefit": _percent(numbers["prob_benefit"]),
+        "prob_benefit_mcid": _percent(numbers["prob_benefit_mcid"]),
+        "prob_harm_mcid": _percent(numbers["prob_harm_mcid"]),
+        "mcid": f"{outcome.mcid:g}" if outcome.mcid is not None else None,
+        "unit": unit,
+    }
+
+
+def _difference(value: float, unit: str) -> str:
+    if round(value, 1) == 0:
+        return f"0.0 {unit} (no difference)"
+    return f"{abs(value):.1f} {unit} {'lower' if value < 0 else 'higher'}"
+
+
+def _percent(p: float | None) -> str | None:
+    if p is None:
+        return None
+    if p > 0.99:
+        return "more than 99%"
+    if p < 0.01:
+        return "less than 1%"
+    return f"{round(p * 100)}%"
+
+
+def _guesses(protocol: Protocol, enrolment: Enrolment, arms: dict[int, str]) -> list[dict]:
+    rows = []
+    for row in BlindingGuess.objects.filter(enrolment=enrolment).order_by("period"):
+        arm = arms.get(row.period)
+        rows.append(
+            {
+                "period": row.period,
+                "guess": row.get_guess_display(),
+                "was": protocol.arm(arm).label if arm else "",
+            }
+        )
+    return rows
+
+
+@require_GET
+@participant_page
+def download(request: HttpRequest, enrolment: Enrolment) -> HttpResponse:
+    """Everything the participant entered, one row per day. Before unblinding: no arm, no
+    dose (see `nof1.web.participant.export`)."""
+    body = own_data_csv(request.user, enrolment)
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    name = f"nof1-my-diary-{clock.today().isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
