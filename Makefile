@@ -24,8 +24,10 @@ run: $(STAMP)
 	NOF1_DEBUG=1 $(VENV)/bin/nof1 web seed_demo
 	NOF1_DEBUG=1 $(VENV)/bin/nof1 serve
 
-## test: every test (unit, property, coverage, reference against stored R output)
+## test: every test (unit, property, coverage, reference against stored R output, web on
+## SQLite, browser tests in Debian's chromium, installed here when missing)
 test: $(STAMP)
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 	$(PY) -m pytest -n 2 -q
 
 ## test-postgres: the web tests again against PostgreSQL (127.0.0.1:5432, user postgres, db test)
