@@ -350,3 +350,35 @@ class UnblindingEvent(Event):
     @property
     def succeeded(self) -> bool:
         return self.outcome == "revealed"
+
+
+# -- alerts from the nightly checks ---------------------------------------------------------------
+
+
+class AlertKind(models.TextChoices):
+    MISSING_DAYS = "missing_days", "Diary not logged for several days"
+    LOW_ADHERENCE = "low_adherence", "Capsules often not taken"
+    OPIOID = "opioid", "An opioid was reported"
+
+
+class Alert(models.Model):
+    """A finding of the nightly checks, shown to the trial's clinician until resolved.
+
+    One row per enrolment, kind and day: running the checks twice on a day adds nothing.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="alerts")
+    kind = models.CharField(max_length=24, choices=AlertKind.choices)
+    day = models.DateField()
+    message = models.TextField()
+    source = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-day", "kind")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("enrolment", "kind", "day"), name="one_alert_per_kind_and_day"
+            )
+        ]

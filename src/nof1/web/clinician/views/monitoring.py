@@ -78,6 +78,7 @@ def dashboard(request: AuthenticatedRequest, enrolment_id: UUID) -> HttpResponse
         watch=monitor(protocol, table, entries, today),
         trend=_trend(enrolment, table, chosen_outcome(request, protocol)),
         unblinded=full_unblinding(enrolment) is not None,
+        nightly_alerts=list(enrolment.alerts.all()[:20]),
     )
     return render(request, "clinician/dashboard.html", context)
 
