@@ -3,7 +3,7 @@ through the clinician's own trials (see views/_access.py)."""
 
 from django.urls import path
 
-from nof1.web.clinician.views import end, monitoring, participants, trials
+from nof1.web.clinician.views import carers, end, monitoring, participants, trials
 
 app_name = "clinician"
 
@@ -26,6 +26,7 @@ urlpatterns = [
     path(P + "screening/<uuid:screening_id>/override/", participants.override, name="override"),
     path(P + "consent/", participants.consent, name="consent"),
     path(P + "enrol/", participants.enrol_participant, name="enrol"),
+    path(P + "carers/", carers.carers, name="carers"),
     path(P + "monitoring/", monitoring.dashboard, name="dashboard"),
     path(P + "monitoring/trend/", monitoring.dashboard_trend, name="dashboard_trend"),
     path(P + "unblinding/", end.unblinding, name="unblinding"),
