@@ -8,6 +8,10 @@ from pathlib import Path
 
 import click
 
+# The group's help options, also when a command is invoked on its own (tests do): click caches
+# a command's help option from the first context that asks, so it must not depend on the caller.
+HELP = {"help_option_names": ["-h", "--help"]}
+
 
 def _django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nof1.web.settings")
@@ -16,7 +20,7 @@ def _django() -> None:
     django.setup()
 
 
-@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.command(context_settings={**HELP, "ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def web(args: tuple[str, ...]) -> None:
     """Run a Django management command for the web app, e.g. `nof1 web migrate`.
@@ -30,14 +34,24 @@ def web(args: tuple[str, ...]) -> None:
     execute_from_command_line(["nof1 web", *args])
 
 
-@click.command()
+@click.command(context_settings=HELP)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
-              help="Port to listen on.")
-@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
-              help="Worker threads.")
-@click.option("--migrate/--no-migrate", default=False, show_default=True,
-              help="Apply database migrations first.")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8000,
+    show_default=True,
+    help="Port to listen on.",
+)
+@click.option(
+    "--threads", type=click.IntRange(1, 64), default=4, show_default=True, help="Worker threads."
+)
+@click.option(
+    "--migrate/--no-migrate",
+    default=False,
+    show_default=True,
+    help="Apply database migrations first.",
+)
 def serve(host: str, port: int, threads: int, migrate: bool) -> None:
     """Serve the web app (waitress, a pure-Python WSGI server)."""
     _django()
@@ -72,7 +86,7 @@ COMMANDS: list[click.Command] = [web, serve]
 _NOT_BACKED_UP = ("contenttypes", "auth.permission", "sessions", "axes")
 
 
-@click.command()
+@click.command(context_settings=HELP)
 @click.argument("file", type=click.Path(dir_okay=False))
 def backup(file: str) -> None:
     """Write every record of the web app to FILE (JSON; .gz compresses) for `nof1 restore`."""
@@ -81,13 +95,11 @@ def backup(file: str) -> None:
 
     if Path(file).exists():
         raise click.ClickException(f"{file} exists; a backup never overwrites a file")
-    call_command(
-        "dumpdata", exclude=list(_NOT_BACKED_UP), output=file, indent=None, verbosity=0
-    )
+    call_command("dumpdata", exclude=list(_NOT_BACKED_UP), output=file, indent=None, verbosity=0)
     click.echo(f"backed up to {file}")
 
 
-@click.command()
+@click.command(context_settings=HELP)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def restore(file: str) -> None:
     """Load a backup into an empty, migrated database (`nof1 web migrate` first)."""
