@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 import warnings
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -124,10 +125,14 @@ def analyze(
         covariates=covariates,
         log_offset=log_offset,
     )
+    # Split the table once: fitting each participant against the whole table would scan
+    # every row once per participant.
+    rows_of = dict(tuple(table.groupby("participant", sort=False)))
     results = []
     for pid in ids:
+        rows = rows_of[pid]
         try:
-            result = model.fit(table, participant=pid).result_
+            result = model.fit(rows, participant=pid).result_
         except Nof1Error as exc:
             raise Nof1Error(f"{data}, participant {pid}: {exc}") from None
         try:
@@ -137,11 +142,9 @@ def analyze(
                 washout_days=washout_days,
                 arm=arm if arm else _only_arm(result),
             )
-            p_value: float | None = test.fit(table, participant=pid).result_.p_value
+            p_value: float | None = test.fit(rows, participant=pid).result_.p_value
         except Nof1Error:
             p_value = None  # the design allows no re-randomisation (e.g. one pair)
-        from dataclasses import replace
-
         results.append(replace(result, randomization_p=p_value))
     if as_json:
         objs = [r.to_dict(arm=arm) for r in results]
