@@ -25,9 +25,11 @@ run: $(STAMP)
 	NOF1_DEBUG=1 $(VENV)/bin/nof1 serve
 
 ## test: every test (unit, property, coverage, reference against stored R output, web on
-## SQLite, browser tests in Debian's chromium, installed here when missing)
+## SQLite, browser tests in Debian's chromium; PDF pages drawn by poppler's pdftoppm; both
+## installed here when missing)
 test: $(STAMP)
-	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	command -v chromium >/dev/null && command -v pdftoppm >/dev/null || \
+		(apt-get update -qq && apt-get install -y -qq chromium poppler-utils)
 	$(PY) -m pytest -n 2 -q
 
 ## test-postgres: the web tests again against PostgreSQL (127.0.0.1:5432, user postgres, db test)
