@@ -77,6 +77,19 @@ def test_it_holds_only_pseudonyms_and_day_numbers(client_for, researcher, pool):
     assert "ibuprofen" not in text  # free text the participant typed never leaves
 
 
+def test_side_effects_and_a_flag_for_noted_changes_are_exported(
+    client_for, researcher, pool, tmp_path
+):
+    table = downloaded(client_for(researcher).get(CSV_URL), tmp_path, ".csv")
+    rated = table[table["diary"] == "complete"]
+    assert set(rated["concurrent_change"]) == {0.0, 1.0}
+    assert (rated["concurrent_change"] == rated["day"] % 2).all()  # noted on odd days only
+    effects = rated["side_effects"].fillna("")
+    on_drug = rated["arm"] == "ldn-4.5mg"
+    assert set(effects[on_drug & (rated["day"] % 5 == 0)]) == {"vivid_dreams;nausea"}
+    assert set(effects[~on_drug]) == {""}
+
+
 def test_participants_still_in_a_trial_or_withdrawn_are_not_exported(client_for, researcher, pool):
     text = client_for(researcher).get(CSV_URL).content.decode()
     assert pool.in_progress.pseudonym not in text

@@ -60,6 +60,8 @@ STANDARD_COLUMNS = [
     "dose_taken",
     "exertion_yesterday",
     "crash_today",
+    "side_effects",
+    "concurrent_change",
     "protocol_id",
     "protocol_version",
     "trial_id",
@@ -108,7 +110,8 @@ def write_diary(enrolment: Enrolment, participant, effect: float, seed: int) -> 
                 dose_taken="yes" if day.kit else "unknown",
                 exertion_yesterday=4,
                 crash_today=False,
-                other_medicines="ibuprofen from Dr Secret's clinic",
+                side_effects=["vivid_dreams", "nausea"] if on_drug and day.day % 5 == 0 else [],
+                other_medicines="ibuprofen from Dr Secret's clinic" if day.day % 2 else "",
                 **common,
             )
         )

@@ -35,6 +35,11 @@ from nof1.web.trials.permissions import (
 from nof1.web.trials.services.unblinding import revealed_arms
 
 PLACEBO, RUN_IN = "placebo", "run-in"
+# after the outcomes: side_effects holds the protocol's adverse-event ids, ';'-separated;
+# concurrent_change is 1 on a day the participant noted another medicine or an infection
+EXTRAS = (
+    "diary", "dose_taken", "exertion_yesterday", "crash_today", "side_effects", "concurrent_change"
+)
 NAN = math.nan
 
 
@@ -107,10 +112,15 @@ def daily_table(user: Any, enrolment: Enrolment, *, after_unblinding: bool = Tru
         row["dose_taken"] = entry.dose_taken if entry is not None else ""
         row["exertion_yesterday"] = _number(entry.exertion_yesterday if entry else None)
         row["crash_today"] = _number(entry.crash_today if entry else None)
+        row["side_effects"] = ";".join(entry.side_effects) if entry is not None else ""
+        # a flag, never the text: a medicine or infection note may name a person or a place
+        row["concurrent_change"] = (
+            NAN if entry is None else float(bool(entry.other_medicines or entry.infection))
+        )
         rows.append(row)
     columns = ["participant", "day", "date", "period", "pair"]
     columns += ["arm", "dose_mg"] if arms is not None else []
-    columns += [*daily_ids, *weekly_ids, "diary", "dose_taken", "exertion_yesterday", "crash_today"]
+    columns += [*daily_ids, *weekly_ids, *EXTRAS]
     table = pd.DataFrame(rows, columns=columns)
     if arms is None:  # blinded: not a canonical table (no arm), so not validated as one
         table["date"] = pd.to_datetime(table["date"]).astype("datetime64[us]")

@@ -13,8 +13,8 @@ text the participant typed (medicine and infection notes never enter the daily t
 
 The exported columns (`export_columns`): the canonical daily table's design columns
 (participant, day, period, pair, arm, dose_mg), one column per daily and weekly outcome of the
-protocols pooled, the diary's extras (diary, dose_taken, exertion_yesterday, crash_today), then
-the covariates protocol_id, protocol_version (written "v1", so that it stays text when the
+protocols pooled, the diary's extras (diary, dose_taken, exertion_yesterday, crash_today,
+side_effects, and concurrent_change: a 0/1 flag, never the note's text), then the covariates protocol_id, protocol_version (written "v1", so that it stays text when the
 file is loaded) and trial_id (the trial's UUID, so participants of the same trial can be
 grouped). No case definition is recorded at screening
 yet, so there is no case_definition column; add it here when screening stores one.
@@ -31,11 +31,12 @@ from django.db.models import Exists, OuterRef, QuerySet
 from nof1.data import validate
 from nof1.protocol import Protocol
 from nof1.web.diary.services import daily_table
+from nof1.web.diary.table import EXTRAS
 from nof1.web.trials.models import Enrolment, EnrolmentStatus, UnblindingEvent, UnblindingScope
 from nof1.web.trials.permissions import enrolments_for
 
 DESIGN = ("participant", "day", "period", "pair", "arm", "dose_mg")
-DIARY_EXTRAS = ("diary", "dose_taken", "exertion_yesterday", "crash_today")
+DIARY_EXTRAS = EXTRAS
 COVARIATES = ("protocol_id", "protocol_version", "trial_id")
 TABLE_OUTCOMES = ("daily", "weekly")  # per-period instruments are not in the daily table
 
