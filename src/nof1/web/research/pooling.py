@@ -14,10 +14,11 @@ text the participant typed (medicine and infection notes never enter the daily t
 The exported columns (`export_columns`): the canonical daily table's design columns
 (participant, day, period, pair, arm, dose_mg), one column per daily and weekly outcome of the
 protocols pooled, the diary's extras (diary, dose_taken, exertion_yesterday, crash_today,
-side_effects, and concurrent_change: a 0/1 flag, never the note's text), then the covariates protocol_id, protocol_version (written "v1", so that it stays text when the
-file is loaded) and trial_id (the trial's UUID, so participants of the same trial can be
-grouped). No case definition is recorded at screening
-yet, so there is no case_definition column; add it here when screening stores one.
+side_effects, and concurrent_change: a 0/1 flag, never the note's text), then the covariates
+protocol_id, protocol_version (written "v1", so that it stays text when the file is loaded)
+and trial_id (the trial's UUID, so participants of the same trial can be grouped). No case
+definition is recorded at screening yet, so there is no case_definition column; add it here
+when screening stores one.
 """
 
 from __future__ import annotations
