@@ -49,7 +49,7 @@ def test_after_unblinding_the_effect_is_given_in_words_and_numbers(
     assert "than on Placebo" in page
     assert "helped your fatigue at all: <strong>more than 99%</strong>" in page
     assert "at least 2 points" in page
-    assert "What this does not prove" in page
+    assert "What this result does not prove" in page  # the evidence card
     assert re.search(
         r"Period 1: you answered &ldquo;Active&rdquo;; it was (LDN 4.5 mg|Placebo)", page
     )

@@ -31,4 +31,6 @@ urlpatterns = [
     path(P + "monitoring/trend/", monitoring.dashboard_trend, name="dashboard_trend"),
     path(P + "unblinding/", end.unblinding, name="unblinding"),
     path(P + "results/", end.results, name="results"),
+    path(P + "results/report.pdf", end.report, {"fmt": "pdf"}, name="report_pdf"),
+    path(P + "results/report.html", end.report, {"fmt": "html"}, name="report_html"),
 ]

@@ -20,5 +20,6 @@ urlpatterns = [
     path("<uuid:enrolment_id>/consent/", views.consent, name="consent"),
     path("<uuid:enrolment_id>/reminders/", views.reminders, name="reminders"),
     path("<uuid:enrolment_id>/results/", views.results, name="results"),
+    path("<uuid:enrolment_id>/results/report.pdf", views.report, name="report"),
     path("<uuid:enrolment_id>/my-data.csv", views.download, name="download"),
 ]

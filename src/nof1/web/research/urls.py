@@ -9,4 +9,6 @@ urlpatterns = [
     path("export.csv", views.export, {"fmt": "csv"}, name="export_csv"),
     path("export.parquet", views.export, {"fmt": "parquet"}, name="export_parquet"),
     path("series/", views.series, name="series"),
+    path("series/report.pdf", views.series_report, {"fmt": "pdf"}, name="series_report_pdf"),
+    path("series/report.html", views.series_report, {"fmt": "html"}, name="series_report_html"),
 ]

@@ -8,7 +8,9 @@ not exist, and is logged as a refused access when it names something real. Every
 recorded in the audit trail ("export").
 
 The series page only calls `nof1.analysis.series.SeriesAnalysis` on the same pooled table the
-export gives, and shows its result object; it computes nothing itself.
+export gives, and shows its result object; it computes nothing itself. Its report (HTML or
+PDF: forest plot, flow diagram, dose-response, evidence card) comes from
+`nof1.report.build_series_report` on that same table, and is audited like an export.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -34,6 +36,7 @@ from nof1.web.audit.models import Action
 from nof1.web.diary.models import EntryStatus
 from nof1.web.research import pooling
 from nof1.web.research.forms import SeriesForm
+from nof1.web.trials import reports
 from nof1.web.trials.models import Enrolment
 
 MAX_SELECTED = 10_000
@@ -171,3 +174,43 @@ def _rows(result: SeriesResult) -> list[dict[str, Any]]:
             result.to_dict()["participants"], result.stage1_mean, result.stage1_sd, strict=True
         )
     ]
+
+
+@require_GET
+@never_cache
+@role_required(Role.RESEARCHER)
+def series_report(request: AuthenticatedRequest, fmt: str) -> HttpResponse:
+    """The series report of the question asked on the series page, as HTML or PDF."""
+    enrolments = _selected(request, pooling.completed_enrolments(request.user))
+    protocols = pooling.protocols_of(enrolments)
+    form = SeriesForm(request.GET, protocols=protocols)
+    if not enrolments or not form.is_valid():
+        raise Http404("ask the question on the series page first")
+    data = form.cleaned_data
+    table = pooling.pooled_table(request.user, enrolments)
+    if data.get("arm"):
+        table = table[~table["arm"].isin(_other_active_arms(table, data["arm"]))]
+    try:
+        built = reports.series_report(
+            table,
+            outcome=data["outcome"],
+            better=data["better"],
+            mcid=data["mcid"],
+            washout_days=data["washout_days"],
+            protocol=protocols[0] if len(protocols) == 1 else None,
+        )
+    except (InsufficientDataError, DataError, ValueError) as error:
+        raise Http404(f"no report: {error}") from None
+    log_event(
+        request,
+        Action.EXPORT,
+        reason="series report",
+        format=fmt,
+        outcome=data["outcome"],
+        participants=[e.pseudonym for e in enrolments],
+    )
+    return reports.download(built, fmt, f"nof1-series-report-{data['outcome']}")
+
+
+def _other_active_arms(table: Any, arm: str) -> list[str]:
+    return [a for a in table["arm"].unique() if a not in (arm, "placebo", "run-in")]

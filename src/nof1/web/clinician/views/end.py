@@ -12,13 +12,15 @@ from uuid import UUID
 
 import pandas as pd
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from nof1.exceptions import Nof1Error
 from nof1.protocol import Protocol
 from nof1.web.accounts.access import AuthenticatedRequest
+from nof1.web.accounts.security import log_event
+from nof1.web.audit.models import Action
 from nof1.web.clinician import plots
 from nof1.web.clinician.forms import UnblindForm
 from nof1.web.clinician.report import analyse
@@ -26,7 +28,7 @@ from nof1.web.clinician.views._access import clinician_view, enrolment_for_clini
 from nof1.web.clinician.views.monitoring import chosen_outcome
 from nof1.web.diary.models import Guess
 from nof1.web.diary.services import daily_table
-from nof1.web.trials import clock
+from nof1.web.trials import clock, reports
 from nof1.web.trials.errors import EntryError, KeyUnavailableError, WorkflowError
 from nof1.web.trials.models import Enrolment, UnblindingScope
 from nof1.web.trials.services import full_unblinding, revealed_arms, unblind
@@ -160,7 +162,13 @@ def results(request: AuthenticatedRequest, enrolment_id: UUID) -> HttpResponse:
         last_day=protocol.total_days,
     )
     analysed = analyse(protocol, table)
+    try:
+        card = reports.trial_report(request.user, enrolment, plots=False).card
+    except Nof1Error:
+        card = None  # the primary outcome could not be analysed; the table above says why
     context.update(
+        card=card,
+        known_so_far=reports.register_cards(),
         unblinded=True,
         protocol=protocol,
         primary=analysed[0] if analysed and analysed[0].outcome.primary else None,
@@ -173,3 +181,21 @@ def results(request: AuthenticatedRequest, enrolment_id: UUID) -> HttpResponse:
         unblinded_by=full_unblinding(enrolment),
     )
     return render(request, "clinician/results.html", context)
+
+
+@clinician_view
+@require_GET
+def report(request: AuthenticatedRequest, enrolment_id: UUID, fmt: str) -> HttpResponse:
+    """The full trial report (CENT 2015 items, plots, evidence card) as HTML or PDF."""
+    enrolment = enrolment_for_clinician(request, enrolment_id)
+    if not enrolment.kit_codes or revealed_arms(enrolment) is None:
+        raise Http404("there is no report before the whole allocation is unblinded")
+    try:
+        built = reports.trial_report(request.user, enrolment)
+    except Nof1Error as error:
+        messages.error(request, f"The report could not be made: {error}")
+        return redirect("clinician:results", enrolment_id=enrolment.pk)
+    log_event(
+        request, Action.EXPORT, reason="trial report", format=fmt, participant=enrolment.pseudonym
+    )
+    return reports.download(built, fmt, f"nof1-trial-report-{enrolment.pseudonym}")

@@ -5,7 +5,7 @@ from nof1.web.participant.views.diary import backfill, diary_day, today, too_unw
 from nof1.web.participant.views.home import home, kit, start
 from nof1.web.participant.views.instruments import guess, weekly
 from nof1.web.participant.views.reminders import calendar_feed, reminders
-from nof1.web.participant.views.results import download, results
+from nof1.web.participant.views.results import download, report, results
 
 __all__ = [
     "backfill",
@@ -17,6 +17,7 @@ __all__ = [
     "home",
     "kit",
     "reminders",
+    "report",
     "results",
     "start",
     "today",

@@ -9,17 +9,19 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from nof1.analysis.single import SingleTrial
-from nof1.exceptions import ApproximationWarning, InsufficientDataError
+from nof1.exceptions import ApproximationWarning, InsufficientDataError, Nof1Error
 from nof1.protocol import Outcome, Protocol
+from nof1.web.accounts.security import log_event
+from nof1.web.audit.models import Action
 from nof1.web.diary.models import BlindingGuess
 from nof1.web.diary.services import daily_table
 from nof1.web.participant.export import own_data_csv
 from nof1.web.participant.views.common import page, participant_page
-from nof1.web.trials import clock
+from nof1.web.trials import clock, reports
 from nof1.web.trials.models import Enrolment
 from nof1.web.trials.services.unblinding import revealed_arms
 
@@ -55,6 +57,12 @@ def results(request: HttpRequest, enrolment: Enrolment) -> HttpResponse:
     else:
         for arm_id in result.effects:
             effects.append(_in_words(protocol, outcome, arm_id, result.to_dict(arm_id)))
+    card = None
+    if not problem:
+        try:
+            card = reports.trial_report(request.user, enrolment, plots=False).card
+        except Nof1Error:
+            card = None
     return page(
         request,
         enrolment,
@@ -65,6 +73,8 @@ def results(request: HttpRequest, enrolment: Enrolment) -> HttpResponse:
             "effects": effects,
             "problem": problem,
             "guesses": _guesses(protocol, enrolment, arms),
+            "card": card,
+            "known_so_far": reports.register_cards(),
         },
     )
 
@@ -129,3 +139,17 @@ def download(request: HttpRequest, enrolment: Enrolment) -> HttpResponse:
     name = f"nof1-my-diary-{clock.today().isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@require_GET
+@participant_page
+def report(request: HttpRequest, enrolment: Enrolment) -> HttpResponse:
+    """The full trial report as a PDF, once the whole allocation is unblinded."""
+    if revealed_arms(enrolment) is None:
+        raise Http404("there is no report before the trial has ended and been unblinded")
+    try:
+        built = reports.trial_report(request.user, enrolment)
+    except Nof1Error:
+        raise Http404("not enough days were logged to make a report") from None
+    log_event(request, Action.EXPORT, reason="own trial report", format="pdf")
+    return reports.download(built, "pdf", "nof1-my-trial-report")
