@@ -559,12 +559,14 @@ def plan(
     help="Seed of the simulated demo data.",
 )
 def demo(out_dir: str, seed: int) -> None:
-    """Simulate a demo LDN trial and a 40-participant series, analyse both, print results."""
+    """Simulate a demo LDN trial and a 40-participant series, analyse both, print results,
+    and write the reports of both (HTML and PDF)."""
     from pathlib import Path
 
-    from nof1.demo import write_demo
+    from nof1.demo import write_demo, write_demo_reports
 
-    trial, series_path = write_demo(Path(out_dir), seed)
+    files = write_demo(Path(out_dir), seed)
+    trial, series_path = files.trial, files.series
     c = console()
     c.print(f"[bold]Demo n-of-1 trial[/bold] (simulated, seed {seed}): {trial}")
     c.print(f"  nof1 analyze {trial} --outcome fatigue --mcid 1 --washout-days 7")
@@ -574,6 +576,11 @@ def demo(out_dir: str, seed: int) -> None:
     _invoke(
         series, [str(series_path), "--outcome", "fatigue", "--mcid", "1", "--washout-days", "7"]
     )
+    with c.status("Writing the demo reports (HTML and PDF)..."):
+        written = write_demo_reports(files, Path(out_dir))
+    c.print("\n[bold]Demo reports[/bold]:")
+    for path in written:
+        c.print(f"  {path}")
 
 
 def _invoke(command: click.Command, args: list[str]) -> None:

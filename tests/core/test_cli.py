@@ -301,8 +301,13 @@ def test_demo_writes_its_data_and_prints_both_analyses(capsys, tmp_path):
     assert code == 0, err
     assert (tmp_path / "d" / "demo-trial.csv").is_file()
     assert (tmp_path / "d" / "demo-series.csv").is_file()
-    for words in ("DEMO01", "active minus placebo", "Series of 40", "average effect mu"):
+    for words in ("DEMO01", "minus placebo", "Series of 40", "average effect mu"):
         assert words in out
+    for name in ("demo-trial-report", "demo-series-report"):
+        html = (tmp_path / "d" / f"{name}.html").read_text(encoding="utf-8")
+        assert "n-of-1" in html and "evidence-card" in html
+        assert (tmp_path / "d" / f"{name}.pdf").read_bytes().startswith(b"%PDF-")
+        assert str(tmp_path / "d" / f"{name}.pdf") in out.replace("\n", "")
 
 
 # refusals

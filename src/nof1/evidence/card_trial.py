@@ -80,7 +80,7 @@ def trial_card(
     """The card of one nof1 trial; `results[0]` is the primary outcome."""
     if not results:
         raise ValueError("trial_card needs at least one result (the primary outcome first)")
-    labels = labels or {}
+    labels = {k: _in_sentence(v) for k, v in (labels or {}).items()}
     appraisal = appraise(design)
     primary = results[0]
     label = labels.get(primary.outcome, primary.outcome.replace("_", " "))
@@ -187,7 +187,8 @@ def _secondary(design: StudyDesign, r: SingleResult, labels: Mapping[str, str]) 
         mean = effect.posterior.mean
         lo, hi = effect.posterior.interval(LEVEL)
         parts.append(
-            f"{label.capitalize()} was {number(abs(mean))} {unit} {_direction(mean)} with "
+            f"{label[:1].upper()}{label[1:]} was {number(abs(mean))} {unit} {_direction(mean)} "
+            "with "
             f"{_arm_name(design, r, arm)} ({interval_words(lo, hi, unit)}), and {r.better} is "
             f"better. The chance that it helped at all is {percent(effect.prob_benefit)}."
         )
@@ -316,3 +317,10 @@ def _new_patient(result: SeriesResult, unit: str) -> str:
             f"{percent(result.responder_fraction)}."
         )
     return text
+
+
+def _in_sentence(label: str) -> str:
+    """'Fatigue' -> 'fatigue' inside a sentence; 'PROMIS Fatigue' keeps its capitals."""
+    if len(label) > 1 and label[0].isupper() and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
