@@ -15,27 +15,14 @@ import pandas as pd
 
 from nof1.analysis.permutation import RandomizationTest
 from nof1.analysis.single import SingleTrial
+from nof1.evidence.wording import number, percent
 from nof1.exceptions import ApproximationWarning, Nof1Error
 from nof1.protocol import Outcome, Protocol
 from nof1.results import SingleResult
 
+__all__ = ["ArmEffectRow", "OutcomeResult", "analyse", "analyse_outcome", "number", "percent"]
+
 ANALYSED = ("daily", "weekly")  # per-period outcomes have too few values for these models
-
-
-def percent(p: float | None) -> str:
-    """A probability as people read it; never "100%" or "0%" for a posterior probability."""
-    if p is None:
-        return "-"
-    if p > 0.99:
-        return "over 99%"
-    if p < 0.01:
-        return "under 1%"
-    return f"{round(100 * p)}%"
-
-
-def number(x: float, digits: int = 1) -> str:
-    text = f"{x:.{digits}f}"
-    return "0.0" if text in ("-0.0", "+0.0") else text
 
 
 @dataclass(frozen=True)
