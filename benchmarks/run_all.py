@@ -25,7 +25,7 @@ from _common import (
 )
 from _report import write_docs
 
-BENCHMARKS = ("single", "series", "simulate", "diary")
+BENCHMARKS = ("single", "series", "simulate", "diary", "wearables")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -87,9 +87,8 @@ def _guesses(trial: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
         truth = "active" if arm == ACTIVE else "placebo"
         other = "placebo" if truth == "active" else "active"
         draw = rng.random()
-        rows.append(
-            {"period": period, "guess": truth if draw < 0.5 else other if draw < 0.8 else "dont_know"}
-        )
+        guess = truth if draw < 0.5 else other if draw < 0.8 else "dont_know"
+        rows.append({"period": period, "guess": guess})
     return pd.DataFrame(rows)
 
 
