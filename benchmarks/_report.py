@@ -21,7 +21,10 @@ LABELS = {
     "fit_100000_s": "fit 100,000 participants (s)",
     "peak_rss_100000_mb": "peak memory, 100,000 participants (MB)",
     "trials_per_s": "simulated 168-day trials analysed per second",
+    "apple_import_mb_per_s": "Apple Health export read (MB/s)",
+    "apple_import_peak_rss_mb": "peak memory reading a 1 GB Apple export (MB)",
 }
+AT_LEAST = ("speedup", "trials", "apple_import_mb_per_s")
 
 
 def _num(x: Any, digits: int = 3) -> str:
@@ -46,7 +49,7 @@ def _targets(res: dict[str, Any]) -> list[str]:
         return [f"**Not measured**: {res.get('reason', 'error')}", ""]
     lines = ["| target | required | measured | result |", "|---|---|---|---|"]
     for key, row in res.get("targets", {}).items():
-        sign = "at least" if key.startswith(("speedup", "trials")) else "at most"
+        sign = "at least" if key.startswith(AT_LEAST) else "at most"
         verdict = {True: "pass", False: "**FAIL**", None: "not measured"}[row["pass"]]
         lines.append(
             f"| {LABELS.get(key, key)} | {sign} {_num(row['target'])} | "
@@ -208,6 +211,19 @@ def _diary(res: dict[str, Any]) -> list[str]:
     ]
 
 
+def _wearables(res: dict[str, Any]) -> list[str]:
+    out = ["## Wearable import (Apple Health export)", ""]
+    if res.get("status") == "error":
+        return out + _targets(res)
+    return out + [
+        f"{res['call']}: a synthetic {res['export_mb']:.0f} MB export.xml ({res['days']} days, "
+        f"{res['records_used']:,} records used) read in {res['seconds']:.1f} s, "
+        f"{res['mb_per_s']:.1f} MB/s, peak RSS {res['peak_rss_mb']:.0f} MB.",
+        "",
+        *_targets(res),
+    ]
+
+
 def write_docs(results: dict[str, dict[str, Any]]) -> Path:
     machine = next((r["machine"] for r in results.values() if "machine" in r), {})
     lines = [
@@ -223,7 +239,7 @@ def write_docs(results: dict[str, dict[str, Any]]) -> Path:
         "Reproduce with `make bench` (installs `.[test,bench]`, then runs "
         "`.venv/bin/python benchmarks/run_all.py`). Each benchmark also runs alone: "
         "`python benchmarks/bench_single.py`, `bench_series.py`, `bench_simulate.py`, "
-        "`bench_diary.py`; "
+        "`bench_diary.py`, `bench_wearables.py`; "
         "raw numbers are in `benchmarks/results/*.json`. R nlme and JAGS are used when "
         "`Rscript` with nlme/rjags and JAGS are installed, and recorded as not installed "
         "otherwise.",
@@ -236,7 +252,7 @@ def write_docs(results: dict[str, dict[str, Any]]) -> Path:
         "",
     ]
     sections = (("single", _single), ("series", _series), ("simulate", _simulate),
-                ("diary", _diary))
+                ("diary", _diary), ("wearables", _wearables))
     for name, section in sections:
         if name in results:
             lines += section(results[name])
