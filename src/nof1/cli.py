@@ -588,10 +588,16 @@ def _invoke(command: click.Command, args: list[str]) -> None:
 
 
 def _register_trial_commands() -> None:
-    from nof1 import cli_evidence, cli_report, cli_trial
+    from nof1 import cli_data, cli_evidence, cli_report, cli_trial
     from nof1.web import cli as cli_web
 
-    groups = (cli_trial.COMMANDS, cli_evidence.COMMANDS, cli_report.COMMANDS, cli_web.COMMANDS)
+    groups = (
+        cli_trial.COMMANDS,
+        cli_evidence.COMMANDS,
+        cli_report.COMMANDS,
+        cli_data.COMMANDS,
+        cli_web.COMMANDS,
+    )
     for command in (c for group in groups for c in group):
         cli.add_command(command)
 
