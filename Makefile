@@ -17,8 +17,14 @@ $(BENCH_STAMP): $(STAMP)
 	$(PY) -m pip install --quiet -e '.[test,bench]'
 	touch $@
 
-## run: the demo analyses, then the web app with demo accounts and trials at http://127.0.0.1:8000
+# WeasyPrint draws the PDF reports with the system's Pango (Debian: libpango-1.0-0, libpangoft2).
+PANGO := ldconfig -p | grep -q libpangoft2-1.0
+PANGO_INSTALL := apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0
+
+## run: the demo analyses and reports, then the web app with demo accounts and trials at
+## http://127.0.0.1:8000
 run: $(STAMP)
+	$(PANGO) || ($(PANGO_INSTALL))
 	$(VENV)/bin/nof1 demo
 	NOF1_DEBUG=1 $(VENV)/bin/nof1 web migrate --verbosity 0
 	NOF1_DEBUG=1 $(VENV)/bin/nof1 web seed_demo
@@ -28,6 +34,7 @@ run: $(STAMP)
 ## SQLite, browser tests in Debian's chromium; PDF pages drawn by poppler's pdftoppm; both
 ## installed here when missing)
 test: $(STAMP)
+	$(PANGO) || ($(PANGO_INSTALL))
 	command -v chromium >/dev/null && command -v pdftoppm >/dev/null || \
 		(apt-get update -qq && apt-get install -y -qq chromium poppler-utils)
 	$(PY) -m pytest -n 2 -q
