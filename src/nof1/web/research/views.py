@@ -7,6 +7,12 @@ completed enrolment (another pseudonym, a user id, an enrolment id) answers 404,
 not exist, and is logged as a refused access when it names something real. Every download is
 recorded in the audit trail ("export").
 
+The standard formats (FHIR R5 JSON, CDISC ODM 1.3.2 XML with the diary's audit records, a
+REDCap zip; `standards`) describe one protocol each. `?protocol=<id>` or `<id>@<version>`
+picks it, and may be left out when the selection holds one protocol; with several and none
+picked the answer is 400, with links to each, and a protocol the selection does not hold is
+404. The selection's participants of other protocols are left out of that file.
+
 The series page only calls `nof1.analysis.series.SeriesAnalysis` on the same pooled table the
 export gives, and shows its result object; it computes nothing itself. Its report (HTML or
 PDF: forest plot, flow diagram, dose-response, evidence card) comes from
@@ -18,10 +24,12 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -34,7 +42,7 @@ from nof1.web.accounts.models import Role
 from nof1.web.accounts.security import log_event
 from nof1.web.audit.models import Action
 from nof1.web.diary.models import EntryStatus
-from nof1.web.research import pooling
+from nof1.web.research import pooling, standards
 from nof1.web.research.forms import SeriesForm
 from nof1.web.trials import reports
 from nof1.web.trials.models import Enrolment
@@ -43,6 +51,11 @@ MAX_SELECTED = 10_000
 FORMATS = {
     "csv": ("text/csv; charset=utf-8", ".csv"),
     "parquet": ("application/vnd.apache.parquet", ".parquet"),
+}
+STANDARDS = {  # format -> (content type, file name suffix, URL name)
+    "fhir": ("application/fhir+json", ".fhir.json", "research:export_fhir"),
+    "odm": ("application/xml", ".odm.xml", "research:export_odm"),
+    "redcap": ("application/zip", "-redcap.zip", "research:export_redcap"),
 }
 
 
@@ -75,6 +88,7 @@ def index(request: AuthenticatedRequest) -> HttpResponse:
         group = groups.setdefault(
             (trial.protocol_id, trial.protocol_version),
             {
+                "key": _protocol_key(enrolment),
                 "protocol_id": trial.protocol_id,
                 "protocol_version": trial.protocol_version,
                 "total_days": trial.protocol.total_days,
@@ -119,6 +133,82 @@ def export(request: AuthenticatedRequest, fmt: str) -> HttpResponse:
     )
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="nof1-daily-table{suffix}"'
+    return response
+
+
+def _protocol_key(enrolment: Enrolment) -> str:
+    return f"{enrolment.trial.protocol_id}@{enrolment.trial.protocol_version}"
+
+
+def _one_protocol(
+    request: AuthenticatedRequest, enrolments: list[Enrolment], fmt: str
+) -> list[Enrolment] | HttpResponse:
+    """The selected enrolments of the protocol `?protocol=` names (`<id>` or `<id>@<version>`;
+    not needed when there is one), or the page that asks to choose (400) or says it is not
+    in the selection (404)."""
+    groups: dict[str, list[Enrolment]] = {}
+    for enrolment in enrolments:
+        groups.setdefault(_protocol_key(enrolment), []).append(enrolment)
+    asked = request.GET.get("protocol", "").strip()
+    if not asked and len(groups) == 1:
+        return enrolments
+    matches = [key for key in groups if asked and asked in (key, key.rsplit("@", 1)[0])]
+    if len(matches) == 1:
+        return groups[matches[0]]
+    named = [e.pseudonym for e in enrolments] if "participant" in request.GET else []
+    choices = [
+        {
+            "protocol_id": members[0].trial.protocol_id,
+            "protocol_version": members[0].trial.protocol_version,
+            "count": len(members),
+            "url": reverse(STANDARDS[fmt][2])
+            + "?"
+            + urlencode([*(("participant", p) for p in named), ("protocol", key)]),
+        }
+        for key, members in groups.items()
+    ]
+    status = 404 if asked and not matches else 400
+    return render(
+        request,
+        "research/choose_protocol.html",
+        {"choices": choices, "unknown": status == 404, "format": fmt},
+        status=status,
+    )
+
+
+@require_GET
+@never_cache
+@role_required(Role.RESEARCHER)
+def standard_export(request: AuthenticatedRequest, fmt: str) -> HttpResponse:
+    """One protocol's part of the selection as FHIR R5 JSON, ODM 1.3.2 XML (with the audit
+    records of its diary entries) or a REDCap zip (dictionary, records and a read-me)."""
+    content_type, suffix, _ = STANDARDS[fmt]
+    enrolments = _selected(request, pooling.completed_enrolments(request.user))
+    if not enrolments:
+        return render(request, "research/nothing_to_export.html", status=404)
+    chosen = _one_protocol(request, enrolments, fmt)
+    if isinstance(chosen, HttpResponse):
+        return chosen
+    protocol = chosen[0].trial.protocol
+    table = pooling.pooled_table(request.user, chosen)
+    if fmt == "fhir":
+        body = standards.fhir_file(protocol, table)
+    elif fmt == "odm":
+        body = standards.odm_file(protocol, table, chosen)
+    else:
+        body = standards.redcap_zip(protocol, table)
+    log_event(
+        request,
+        Action.EXPORT,
+        reason="research export",
+        format=fmt,
+        protocol=_protocol_key(chosen[0]),
+        rows=len(table),
+        participants=[e.pseudonym for e in chosen],
+    )
+    response = HttpResponse(body, content_type=content_type)
+    name = f"{standards.base_name(protocol)}{suffix}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
