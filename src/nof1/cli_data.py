@@ -95,8 +95,8 @@ def import_(
 ) -> None:
     """Import daily steps, resting heart rate, HRV and sleep from a wearable export into a
     participant's daily table. KIND is apple-health (the export zip or export.xml), fitbit
-    (Google Takeout zip or folder), garmin (account export) or csv. Importing the same file
-    again changes nothing."""
+    (Google Takeout zip or folder), garmin (account export: daily summaries or FIT monitoring
+    files) or csv. Importing the same file again changes nothing."""
     from nof1 import data as dataio
     from nof1.wearables.table import add_to_daily_table
 
