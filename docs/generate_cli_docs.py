@@ -73,6 +73,19 @@ holds several participants and no `--participant` is given:
   or several active arms and no `--arm`.
 - With several active arms and no `--arm`, `effect` and the three probabilities move into
   `"arms": [{"arm": ..., "effect": ..., "prob_benefit": ..., ...}, ...]`.
+- With `--adjust-exertion [SOURCE]` the keys above are unchanged (they remain the main,
+  unadjusted analysis) and each object gains `"exertion"`: the same model with exertion on each
+  of the 1..N days before (`--exertion-lags N`, default 3) as covariates `exertion_lag1`, ...:
+  `{"source", "lags", "n_days", "coefficients": {"exertion_lag1": mean, ...}, "effect",
+  "prob_benefit", "prob_benefit_mcid", "prob_harm_mcid", "shift", "conclusion": {"unadjusted",
+  "adjusted", "changed"}}`. `n_days` counts the days with exertion recorded on every lagged
+  day; `shift` is the adjusted minus the unadjusted effect mean; a conclusion is one of
+  `meaningful` (the 95% interval excludes no change and P(benefit >= MCID) >= 0.8),
+  `benefit` (no MCID given), `small`, `harm` or `unclear`, and `changed` says whether the
+  adjustment changed it. SOURCE `exertion_yesterday` (the default) is the diary's 0-10 rating
+  of the day before, so its lag 1 is the value recorded that day; `steps` are same-day
+  activity, entered per 1,000 steps. With several active arms and no `--arm`, the per-arm keys
+  move into `"arms"` as above. See [statistics](statistics.md#exertion-adjustment).
 
 `nof1 series DATA --outcome NAME --json` prints one object:
 

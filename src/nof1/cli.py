@@ -87,6 +87,23 @@ def cli() -> None:
     type=click.FloatRange(min=0),
     help="Analyse log(outcome + X), for skewed outcomes such as steps.",
 )
+@click.option(
+    "--adjust-exertion",
+    "exertion",
+    type=click.Choice(["exertion_yesterday", "steps"]),
+    is_flag=False,
+    flag_value="exertion_yesterday",
+    metavar="[SOURCE]",
+    help="Also fit the model with exertion on the days before as covariates, from SOURCE: "
+    "exertion_yesterday (the default) or steps; say whether that changes the conclusion.",
+)
+@click.option(
+    "--exertion-lags",
+    type=click.IntRange(min=1, max=14),
+    default=3,
+    show_default=True,
+    help="With --adjust-exertion: exertion on each of the 1..N days before.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON of the CLI contract.")
 def analyze(
     data: str,
@@ -100,14 +117,21 @@ def analyze(
     arm: str | None,
     covariates: tuple[str, ...],
     log_offset: float | None,
+    exertion: str | None,
+    exertion_lags: int,
     as_json: bool,
 ) -> None:
-    """Exact Bayesian analysis of each participant's n-of-1 trial in DATA (CSV or Parquet)."""
+    """Exact Bayesian analysis of each participant's n-of-1 trial in DATA (CSV or Parquet).
+
+    With --adjust-exertion the contract's keys are unchanged (the unadjusted analysis) and
+    each object gains the key "exertion": the adjusted analysis (see "JSON output")."""
     from nof1 import data as dataio
+    from nof1.analysis.exertion import AdjustedComparison, ExertionAdjustment
     from nof1.analysis.permutation import RandomizationTest
     from nof1.analysis.single import SingleTrial
 
-    table = dataio.load(data, outcomes=[outcome, *covariates])
+    extra = [exertion] if exertion is not None and exertion != outcome else []
+    table = dataio.load(data, outcomes=[outcome, *covariates, *extra])
     present = list(table["participant"].unique())
     ids = [participant] if participant is not None else present
     if participant is not None and participant not in present:
@@ -125,10 +149,16 @@ def analyze(
         covariates=covariates,
         log_offset=log_offset,
     )
+    adjustment = (
+        ExertionAdjustment(model, source=exertion, lags=range(1, exertion_lags + 1))
+        if exertion is not None
+        else None
+    )
     # Split the table once: fitting each participant against the whole table would scan
     # every row once per participant.
     rows_of = dict(tuple(table.groupby("participant", sort=False)))
     results = []
+    adjusted: list[AdjustedComparison] = []
     for pid in ids:
         rows = rows_of[pid]
         try:
@@ -146,11 +176,23 @@ def analyze(
         except Nof1Error:
             p_value = None  # the design allows no re-randomisation (e.g. one pair)
         results.append(replace(result, randomization_p=p_value))
+        if adjustment is not None:
+            try:
+                adjusted.append(adjustment.fit(rows, pid, unadjusted=results[-1]).result_)
+            except Nof1Error as exc:
+                raise Nof1Error(
+                    f"{data}, participant {pid}, adjusting for exertion: {exc}"
+                ) from None
     if as_json:
         objs = [r.to_dict(arm=arm) for r in results]
+        for obj, comparison in zip(objs, adjusted, strict=False):
+            obj["exertion"] = comparison.to_dict(arm=arm)
         print_json(objs[0] if participant is not None or len(objs) == 1 else objs)
         return
     analysis_table(results, arm)
+    for comparison in adjusted:
+        console().print(f"{comparison.unadjusted.participant}: {comparison.summary()}",
+                        highlight=False, markup=False)
 
 
 def _only_arm(result: Any) -> str | None:

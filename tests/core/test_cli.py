@@ -171,6 +171,54 @@ def test_better_higher_turns_the_probabilities_around(capsys, unclear):
     assert higher["effect"] == lower["effect"]
 
 
+def with_exertion(path: Path, out: Path) -> Path:
+    """The trials with the diary's exertion rating and a wearable's steps added."""
+    table = dataio.load(path)
+    rng = np.random.default_rng(2)
+    table["exertion_yesterday"] = np.round(rng.uniform(0, 10, len(table)))
+    table["steps"] = np.round(rng.lognormal(8.3, 0.4, len(table)))
+    return write(table, out)
+
+
+def test_analyze_adjust_exertion_keeps_the_contract_and_adds_the_exertion_key(capsys, trials,
+                                                                               tmp_path):
+    data = with_exertion(trials, tmp_path / "exertion.csv")
+    plain = nof1_json(capsys, "analyze", data, "--outcome", "fatigue", "--mcid", "1")
+    out = nof1_json(capsys, "analyze", data, "--outcome", "fatigue", "--mcid", "1",
+                    "--adjust-exertion")
+    for before, after in zip(plain, out, strict=True):
+        assert set(after) == ANALYZE_KEYS | {"exertion"}
+        assert {k: after[k] for k in ANALYZE_KEYS} == before  # the main analysis is unchanged
+        ex = after["exertion"]
+        assert ex["source"] == "exertion_yesterday" and ex["lags"] == [1, 2, 3]
+        assert set(ex["coefficients"]) == {"exertion_lag1", "exertion_lag2", "exertion_lag3"}
+        assert ex["shift"] == pytest.approx(ex["effect"]["mean"] - before["effect"]["mean"])
+        assert set(ex["conclusion"]) == {"unadjusted", "adjusted", "changed"}
+        assert ex["n_days"] <= before["n_days"]
+    steps = nof1_json(capsys, "analyze", data, "--outcome", "fatigue", "--participant", "S00001",
+                      "--adjust-exertion", "steps", "--exertion-lags", "2")
+    assert steps["exertion"]["source"] == "steps" and steps["exertion"]["lags"] == [1, 2]
+
+
+def test_analyze_adjust_exertion_says_whether_the_conclusion_changed(capsys, trials, tmp_path):
+    data = with_exertion(trials, tmp_path / "exertion.csv")
+    code, out, err = nof1(capsys, "analyze", data, "--outcome", "fatigue", "--adjust-exertion")
+    assert code == 0, err
+    assert out.count("adjusted for exertion (exertion_yesterday) on days 1, 2, 3 before") == 2
+    assert "(unchanged)" in out or "(changed)" in out
+
+
+def test_analyze_refuses_to_adjust_an_outcome_for_itself_or_for_a_missing_column(
+    capsys, trials, tmp_path
+):
+    data = with_exertion(trials, tmp_path / "exertion.csv")
+    code, _, err = nof1(capsys, "analyze", data, "--outcome", "steps", "--log-offset", "1",
+                        "--adjust-exertion", "steps")
+    assert code == 2 and err.startswith("error: ") and "own earlier days" in err
+    code, _, err = nof1(capsys, "analyze", trials, "--outcome", "fatigue", "--adjust-exertion")
+    assert code == 2 and "exertion_yesterday" in err and len(err.strip().splitlines()) == 1
+
+
 # analyze, people's output
 
 

@@ -7,11 +7,22 @@ helpers (`nof1.evidence.wording`), so a number reads the same in the card and th
 
 from __future__ import annotations
 
-from nof1.evidence.wording import interval_words, number, percent, share
+import math
+
+from nof1.evidence.card_trial import LIKELY
+from nof1.evidence.wording import amount, interval_words, number, percent, share
 
 __all__ = [
+    "CONCLUSIONS",
     "LIKELIHOOD",
+    "LIKELY",
+    "amount",
+    "change",
+    "change_interval",
+    "change_words",
+    "conclusion",
     "effect",
+    "exertion_source",
     "interval",
     "interval_words",
     "likelihood",
@@ -77,3 +88,52 @@ def interval(low: float, high: float) -> str:
 def p_value(p: float | None) -> str:
     """A randomisation p-value: three significant digits, as `nof1 analyze` reports it."""
     return "-" if p is None else f"{p:.3g}"
+
+
+# The evidence card's verdict classes (nof1.evidence.card_trial.verdict) in a report's words.
+CONCLUSIONS = {
+    "meaningful": "a benefit that matters",
+    "benefit": "a benefit",
+    "small": "a benefit that may be too small to matter",
+    "harm": "a harm",
+    "unclear": "no clear difference",
+}
+
+
+def conclusion(verdict: str) -> str:
+    return CONCLUSIONS[verdict]
+
+
+EXERTION_SOURCES = {
+    "exertion_yesterday": "the diary's daily rating of the previous day's exertion (0–10)",
+    "steps": "the wearable's daily step count",
+}
+
+
+def exertion_source(column: str) -> str:
+    """Where exertion was read from, in words."""
+    return EXERTION_SOURCES.get(column, f"the column {column}")
+
+
+def _percent_change(log_effect: float) -> str:
+    return number(100 * abs(math.expm1(log_effect)), 0)
+
+
+def change(log_effect: float) -> str:
+    """An effect on the log scale as a signed percentage change: '+12%', '-8%'.
+    exp(effect) is the ratio active/placebo, so -0.08 reads as 8% lower (1 - exp(-0.08))."""
+    text = _percent_change(log_effect)
+    return ("-" if log_effect < 0 and text != "0" else "+") + text + "%"
+
+
+def change_words(log_effect: float, unit: str = "") -> str:
+    """'12% higher', '8% lower' (with `unit`: '12% more steps', '8% fewer steps')."""
+    text = _percent_change(log_effect) + "%"
+    if unit:
+        return f"{text} {'more' if log_effect >= 0 else 'fewer'} {unit}"
+    return f"{text} {'higher' if log_effect >= 0 else 'lower'}"
+
+
+def change_interval(low: float, high: float) -> str:
+    """A credible interval on the log scale as percentage changes: '-3% to +25%'."""
+    return f"{change(low)} to {change(high)}"

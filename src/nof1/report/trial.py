@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from nof1.analysis.exertion import DEFAULT_LAGS, check_lags, default_source
 from nof1.analysis.single import select_participant
 from nof1.blinding_index import BlindingIndex, bang_index
 from nof1.data import outcome_columns
@@ -23,6 +24,22 @@ from nof1.report.periods import PLACEBO, RUN_IN, PeriodFacts, event_ids, period_
 from nof1.results import Better
 
 ANALYSED = ("daily", "weekly")  # per-period outcomes have too few values for the model
+# Skewed counts analysed as log(value + offset), so the effect is a ratio: step counts vary
+# by about half from day to day, multiplicatively (Rekeland 2022); the offset keeps a day with
+# no steps finite and is negligible against thousands of steps.
+LOG_OFFSET = 1.0
+LOG_SCALE = frozenset({"steps"})
+# Without a protocol, what a wearable's column measures and which way is better.
+# Only where the domain brief gives the direction: people less severely ill walk more (Rekeland
+# 2022), and lower HRV tracks fatigue (doi 10.1186/s12967-019-02184-z). Resting heart rate and
+# sleep duration have no direction there, so they are analysed only when named with --outcome
+# and --better.
+WEARABLE: dict[str, tuple[str, str, Better]] = {
+    "steps": ("Steps (wearable)", "steps", "higher"),
+    "hrv_sdnn_ms": ("Heart-rate variability, SDNN (wearable)", "ms", "higher"),
+    "hrv_rmssd_ms": ("Heart-rate variability, RMSSD (wearable)", "ms", "higher"),
+}
+NO_DIRECTION = frozenset({"resting_hr", "sleep_hours"})
 # Columns of the web diary's table that are not outcomes (see nof1.web.diary.table), and the
 # simulator's truth, which a report must never show as if it were measured.
 NOT_OUTCOMES = frozenset(
@@ -68,8 +85,19 @@ class TrialReport:
     has_adherence: bool = False
     has_harms: bool = False
     plots: Mapping[str, Any] = field(default_factory=dict)  # "timeline", "harms": Plot
+    exertion_lags: tuple[int, ...] = DEFAULT_LAGS  # days before, for the exertion check
 
     kind = "trial"
+
+    @property
+    def log_scale_outcomes(self) -> tuple[OutcomeReport, ...]:
+        return tuple(o for o in self.outcomes if o.spec.log_scale)
+
+    @property
+    def exertion_sources(self) -> tuple[str, ...]:
+        """The columns exertion was read from, for any outcome (in outcome order)."""
+        found = [o.exertion_source for o in self.outcomes if o.exertion_source is not None]
+        return tuple(dict.fromkeys(found))
 
     @property
     def primary(self) -> OutcomeReport:
@@ -117,6 +145,9 @@ def build_trial_report(
     title: str | None = None,
     case_definition: str | None = None,
     plots: bool = True,
+    log_scale: Sequence[str] = (),
+    exertion: str | None = "auto",
+    exertion_lags: Sequence[int] = DEFAULT_LAGS,
 ) -> TrialReport:
     """Analyse one participant's unblinded daily table (canonical, validated) for a report.
 
@@ -126,6 +157,13 @@ def build_trial_report(
     better unless `better` says otherwise, and the design is read from the table. `guesses` are
     the participant's end-of-period guesses, one per randomised period ("active", "placebo",
     "dont_know" or None). `plots=False` leaves out the figures (faster, for tests and the web).
+
+    `steps`, and the outcomes named in `log_scale`, are analysed as log(value + 1): their
+    effect is a ratio, and an MCID in outcome units does not apply to them. Each outcome is
+    also fitted with exertion on each of `exertion_lags` days before as covariates, from the
+    `exertion` column (a source of `nof1.analysis.exertion`; "auto": the diary's
+    `exertion_yesterday`, else `steps`, never the outcome itself; None: no adjustment). The
+    unadjusted analysis stays the main one; the adjusted one is a check beside it.
     """
     from nof1.evidence import trial_card, trial_design
 
@@ -136,21 +174,33 @@ def build_trial_report(
         if washout_days is not None
         else (protocol.design.washout_days if protocol is not None else 0)
     )
-    specs = _outcome_specs(rows, protocol, outcomes, better, mcid)
+    lags = check_lags(exertion_lags)
+    specs = [_log_scale(s, log_scale) for s in _outcome_specs(rows, protocol, outcomes, better,
+                                                                 mcid)]
     labels = dict(_arm_labels(protocol))
     events = _events(rows, protocol)
-    periods = period_facts(
-        rows, [s.id for s in specs], labels=labels, events=[e for e, _ in events]
-    )
+    diary = [s.id for s in specs if s.id not in WEARABLE]  # a diary day is a rated day
+    periods = period_facts(rows, diary, labels=labels, events=[e for e, _ in events])
     labels.update({p.arm: p.label for p in periods})
     shape = _shape(periods, protocol, washout)
-    reports = [analyse_outcome(rows, s, washout_days=washout, arm_labels=labels) for s in specs]
+    reports = [
+        analyse_outcome(
+            rows,
+            s,
+            washout_days=washout,
+            arm_labels=labels,
+            exertion=_exertion_source(rows, s.id, exertion),
+            exertion_lags=lags,
+        )
+        for s in specs
+    ]
     if not reports[0].analysed:
         raise Nof1Error(f"participant {pid}: {reports[0].spec.label}: {reports[0].problem}")
     blinding, guess_tuple, problem = _blinding(guesses, periods)
     results = [r.result for r in reports if r.result is not None]
-    study = trial_design(
-        protocol, rows, results, blinding=blinding, case_definition=case_definition
+    study = _with_exertion(
+        trial_design(protocol, rows, results, blinding=blinding, case_definition=case_definition),
+        reports[0],
     )
     card = trial_card(study, results, blinding=blinding, labels={s.id: s.label for s in specs})
     figures: dict[str, Any] = {}
@@ -174,6 +224,7 @@ def build_trial_report(
         has_adherence="dose_taken" in rows.columns,
         has_harms="side_effects" in rows.columns,
         plots=figures,
+        exertion_lags=lags,
     )
 
 
@@ -201,7 +252,13 @@ def _outcome_specs(
             for o in sorted(protocol.outcomes, key=lambda o: not o.primary)
             if o.frequency in ANALYSED and o.id in rows.columns and rows[o.id].notna().any()
         ]
-        unknown = [c for c in chosen or () if c not in known]
+        # objective outcomes from a wearable, beside the protocol's own
+        specs += [
+            _wearable_spec(c, better, primary=False)
+            for c in WEARABLE
+            if c not in known and c in rows.columns and rows[c].notna().any()
+        ]
+        unknown = [c for c in chosen or () if c not in known and c not in WEARABLE]
         if unknown:
             raise DataError(
                 f"the protocol {protocol.id} has no outcome {unknown[0]!r}; its outcomes are "
@@ -210,11 +267,13 @@ def _outcome_specs(
             )
     else:
         names = list(chosen) if chosen else [
-            c for c in outcome_columns(rows) if c not in NOT_OUTCOMES
+            c for c in outcome_columns(rows)
+            if c not in NOT_OUTCOMES | NO_DIRECTION and not c.startswith("exertion_lag")
         ]
         specs = [
-            OutcomeSpec(id=c, label=c.replace("_", " ").capitalize(), better=better or "lower",
-                        mcid=mcid, primary=i == 0)
+            _wearable_spec(c, better, primary=i == 0, mcid=mcid) if c in WEARABLE
+            else OutcomeSpec(id=c, label=c.replace("_", " ").capitalize(), unit="points",
+                             better=better or "lower", mcid=mcid, primary=i == 0)
             for i, c in enumerate(names)
         ]
     if chosen:
@@ -230,6 +289,47 @@ def _outcome_specs(
     if not specs:
         raise DataError("the table has no outcome with values to analyse")
     return specs
+
+
+def _wearable_spec(
+    column: str, better: Better | None, *, primary: bool, mcid: float | None = None
+) -> OutcomeSpec:
+    label, unit, direction = WEARABLE[column]
+    return OutcomeSpec(
+        id=column, label=label, unit=unit, better=better or direction, mcid=mcid,
+        primary=primary,
+    )
+
+
+def _log_scale(spec: OutcomeSpec, declared: Sequence[str]) -> OutcomeSpec:
+    from dataclasses import replace
+
+    if spec.id not in LOG_SCALE and spec.id not in declared:
+        return spec
+    return replace(spec, log_offset=LOG_OFFSET, mcid=None)
+
+
+def _exertion_source(rows: pd.DataFrame, outcome: str, exertion: str | None) -> str | None:
+    if exertion == "auto":
+        return default_source(rows, outcome)
+    if exertion is None or exertion == outcome:
+        return None
+    if exertion not in rows.columns or not rows[exertion].notna().any():
+        raise DataError(f"no values of exertion column {exertion!r} in the table",
+                        column=exertion)
+    return exertion
+
+
+def _with_exertion(study: Any, primary: OutcomeReport) -> Any:
+    """The appraisal's exertion facts as this report establishes them: activity was logged
+    when any exertion source has values (steps count too), and the analysis allowed for it
+    when the primary outcome's conclusion stands once exertion is adjusted for."""
+    if primary.exertion_source is None:
+        return study
+    update = {"exertion_logged": True}
+    if primary.exertion is not None and not primary.exertion.changed:
+        update["exertion_adjusted"] = True
+    return study.model_copy(update=update)
 
 
 def _primary(spec: OutcomeSpec, primary: bool) -> OutcomeSpec:
