@@ -12,7 +12,7 @@ from nof1.analysis.series import SeriesAnalysis
 from nof1.analysis.simulate import Assumptions, TrialDesign, simulate_table
 from nof1.analysis.single import SingleTrial
 from nof1.blinding_index import bang_index
-from nof1.evidence import Status, appraise, series_design, trial_design
+from nof1.evidence import Status, appraise, series_card, series_design, trial_design
 from nof1.protocol import load_template
 
 STANDARD = TrialDesign(pairs=3, period_days=28, run_in_days=14, washout_days=7)
@@ -160,3 +160,37 @@ def test_a_series_design_counts_participants_and_takes_washout_from_the_protocol
     bare = series_design(table, replace(result))
     assert bare.washout_days is None
     assert appraise(bare).threat("carryover").status is Status.OPEN
+
+
+def series_fit(washout_days: int = 7):
+    rng = np.random.default_rng(5)
+    table = simulate_table(STANDARD, Assumptions(effect=-1.0, tau=0.5), 6, rng)
+    return table, SeriesAnalysis("fatigue", mcid=1, washout_days=washout_days).fit(table).result_
+
+
+def test_a_series_analysed_with_a_washout_but_no_protocol_reports_that_washout():
+    # nof1 report --series DATA --washout-days 7, with no protocol
+    table, result = series_fit()
+    design = series_design(table, result, washout_days=7)
+    assert (design.washout_days, design.washout_kind) == (7, "analytic")
+    assert appraise(design).threat("carryover").status is Status.PARTLY
+    assert "first 7 days of each period were not analysed" in series_card(design, result).text()
+    bare = series_design(table, result)  # nothing said: not reported
+    assert bare.washout_days is None
+    assert "washout is not reported" in series_card(bare, result).text()
+
+
+def test_the_washout_given_overrides_the_protocols(protocol):
+    table, result = series_fit(washout_days=3)
+    design = series_design(table, result, protocol, washout_days=3)
+    assert (design.washout_days, design.washout_kind) == (3, "analytic")
+    assert series_design(table, result, protocol).washout_days == 7  # the template's
+    none = series_design(table, result, protocol, washout_days=0)
+    assert (none.washout_days, none.washout_kind) == (0, None)
+    assert appraise(none).threat("carryover").status is Status.OPEN
+
+
+def test_a_negative_washout_is_refused():
+    table, result = series_fit()
+    with pytest.raises(ValueError, match="washout_days"):
+        series_design(table, result, washout_days=-1)

@@ -9,15 +9,20 @@ import math
 import re
 import subprocess
 import sys
+import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from nof1.analysis._mixture import StudentTMixture
+from nof1.analysis.simulate import Assumptions, TrialDesign, simulate_table
 from nof1.exceptions import DataError
+from nof1.protocol import load_template
+from nof1.report import build_trial_report
 from nof1.report.plots import (
     Plot,
     Span,
@@ -315,3 +320,164 @@ BAD_INPUT: dict[str, Callable[[], Plot]] = {
 def test_input_that_cannot_be_drawn_is_refused_with_a_data_error(case):
     with pytest.raises(DataError):
         BAD_INPUT[case]()
+
+
+# -- every label inside the figure -------------------------------------------------------------
+
+LONG_LABEL = "Orthostatic symptoms: LDN 4.5 mg minus placebo"  # as the dose-finding report names it
+DOSE_ARMS = ("placebo", "ldn-1.5mg", "ldn-3mg", "ldn-4.5mg", "ldn-3mg", "placebo", "ldn-4.5mg",
+             "ldn-1.5mg")
+DOSE_NAMES = {"placebo": "Placebo", "ldn-1.5mg": "LDN 1.5 mg", "ldn-3mg": "LDN 3 mg",
+              "ldn-4.5mg": "LDN 4.5 mg"}
+SIDE_EFFECTS = ("Vivid dreams", "Nausea", "Trouble sleeping (insomnia)", "Headache", "Dizziness",
+                "Anything else new or unusual")  # the dose-finding template's, in its order
+
+
+def normal(mean: float, sd: float) -> StudentTMixture:
+    return StudentTMixture.build(np.array([1.0]), np.array([mean]), np.array([sd]), 30.0)
+
+
+def dose_finding_spans(blinded: bool = False) -> list[Span]:
+    """The dose-finding template: a 2-week run-in, then 8 four-week periods in 2 blocks."""
+    spans = [Span(1, 14, 0, 0, None, "Run-in")]
+    for i, arm in enumerate(DOSE_ARMS):
+        name = f" (kit K-{i}F3Q)" if blinded else f": {DOSE_NAMES[arm]}"
+        spans.append(Span(15 + 28 * i, 42 + 28 * i, i + 1, i // 4 + 1, None if blinded else arm,
+                          f"Period {i + 1}{name}", 7))
+    return spans
+
+
+def wide_forest(effect: float, mcid: float, n: int) -> Plot:
+    mean = np.random.default_rng(n).normal(effect, 1.0, n)
+    return forest([f"P{i:03d}" for i in range(n)], mean, mean - 0.8, mean + 0.8,
+                  label="Orthostatic symptoms", better="lower", mcid=mcid,
+                  pooled=(effect, effect - 0.5, effect + 0.5),
+                  predictive=(effect, effect - 2.0, effect + 2.0), raw=(mean, mean - 1, mean + 1))
+
+
+FITTING: dict[str, Callable[[], Plot]] = {
+    **DRAWINGS,
+    "dose-finding timeline": lambda: timeline(dose_finding_spans()),
+    "blinded dose-finding timeline": lambda: timeline(dose_finding_spans(blinded=True)),
+    "timeline with a long title": lambda: timeline(
+        trial_spans(), title="Trial timeline of participant P-0001 in the LDN dose-finding "
+                             "protocol for ME/CFS"),
+    "dose-finding harms": lambda: harms_by_period(
+        [f"{i + 1}: {DOSE_NAMES[arm]}" for i, arm in enumerate(DOSE_ARMS)],
+        {event: [(i * j) % 9 for i in range(8)] for j, event in enumerate(SIDE_EFFECTS)},
+        [21] * 8),
+    "harms with a long period label and a full bar": lambda: harms_by_period(
+        ["1: A long arm label from some protocol, 4.5 mg twice a day", "2: Placebo"],
+        {"Vivid dreams": [28, 0], "Free text the diary recorded as a side effect": [27, 3]},
+        [28, 28]),
+    "dose-finding daily values": lambda: daily_values(
+        *daily(), dose_finding_spans()[:7], label="Orthostatic symptoms when upright",
+        better="lower", y_range=(0, 10)),
+    "forest far left, MCID 3": lambda: wide_forest(-5.0, 3.0, 3),
+    "forest far right, MCID 0.5": lambda: wide_forest(5.0, 0.5, 30),
+    "forest of 300 around zero, MCID 2": lambda: wide_forest(0.0, 2.0, 300),
+    "dose-response far from zero": lambda: dose_response(
+        [1.5, 3.0, 4.5], [-1.5, -3.0, -5.0], [-2.0, -3.5, -5.5], [-1.0, -2.5, -4.5],
+        label=LONG_LABEL, better="lower", mcid=0.5),
+    "dose-response of one dose, MCID 3": lambda: dose_response(
+        [4.5], [5.0], [4.5], [5.5], label="Fatigue", better="higher", mcid=3.0),
+    "flow diagram with a long title": lambda: flow_diagram(
+        [("Trials in the data, with a long description of this stage", 400), ("Analysed", 388)],
+        [("No primary outcome recorded in any period of the trial", 2), ("Withdrew", 10)],
+        title="Participant flow of the LDN dose-finding series for ME/CFS, all sites, 2027"),
+}
+
+
+@pytest.fixture
+def drawn_text(monkeypatch):
+    """{id: (text, extent, figure box)} for each text the last figure drawn showed, measured by
+    the renderer that drew it. Only the last draw counts: a figure is laid out afresh each time
+    it is drawn, and the last draw is the SVG's."""
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+
+    drawn: dict[int, tuple[str, object, object]] = {}
+    draw_figure, draw_text = Figure.draw, Text.draw
+
+    def figure_draw(self, renderer):
+        drawn.clear()
+        draw_figure(self, renderer)
+
+    def text_draw(self, renderer):
+        draw_text(self, renderer)
+        if self.get_visible() and self.get_text().strip():
+            drawn[id(self)] = (self.get_text(), self.get_window_extent(renderer).frozen(),
+                               self.get_figure(root=True).bbox.frozen())
+
+    monkeypatch.setattr(Figure, "draw", figure_draw)
+    monkeypatch.setattr(Text, "draw", text_draw)
+    return drawn
+
+
+def outside(drawn) -> list[str]:
+    """The texts drawn (at least partly) outside the figure: clipped in the SVG."""
+    return [f"{text!r} spans {extent.extents.round()} in a figure of {box.extents.round()}"
+            for text, extent, box in drawn.values()
+            if extent.x0 < box.x0 - 0.5 or extent.y0 < box.y0 - 0.5
+            or extent.x1 > box.x1 + 0.5 or extent.y1 > box.y1 + 0.5]
+
+
+@pytest.mark.parametrize("name", FITTING)
+def test_every_label_lies_inside_the_figure(name, drawn_text):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # constrained layout warns when it gives up
+        FITTING[name]()
+    assert drawn_text, "the check saw no text: was the figure drawn?"
+    assert not outside(drawn_text)
+
+
+@pytest.mark.parametrize("effect", [-5.0, -2.0, 0.0, 1.0, 5.0])
+@pytest.mark.parametrize("mcid", [0.5, 1.0, 2.0, 3.0])
+def test_posterior_labels_fit_for_effects_of_five_points_either_way(effect, mcid, drawn_text):
+    for sd, label in ((0.2, LONG_LABEL), (1.0, "Fatigue")):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            posterior(normal(effect, sd), label=label, mcid=mcid, better="lower")
+        assert not outside(drawn_text), (sd, label)
+
+
+def test_posterior_labels_only_the_mcid_lines_in_view(drawn_text):
+    # a narrow posterior around 0: the MCID lines at +/-3 lie off the scale, unlabelled
+    posterior(normal(0.0, 0.2), label="Fatigue", mcid=3.0, better="lower")
+    assert "MCID" not in {text for text, _, _ in drawn_text.values()}
+    posterior(normal(-1.0, 0.3), label="Fatigue", mcid=1.0, better="lower")
+    assert [text for text, _, _ in drawn_text.values()].count("MCID") == 2
+
+
+def test_a_label_too_long_for_the_figure_is_wrapped_not_clipped(drawn_text):
+    posterior(normal(-1.0, 0.3), label=LONG_LABEL, mcid=1.0, better="lower")
+    xlabel = next(text for text, _, _ in drawn_text.values() if text.startswith("Difference"))
+    assert "\n" in xlabel
+    assert " ".join(xlabel.split()) == f"Difference in {LONG_LABEL}, active minus placebo (points)"
+
+
+def dose_finding_table(seed: int = 0) -> pd.DataFrame:
+    """One participant on the dose-finding template, no true effect and little noise: narrow
+    posteriors whose MCID lines (2 points) lie off the scale."""
+    rng = np.random.default_rng(seed)
+    table = simulate_table(TrialDesign(4, 28, 14, 7), Assumptions(effect=0.0, sigma=0.5), 1,
+                           rng).drop(columns="true_effect")
+    doses = {"placebo": 0.0, "ldn-1.5mg": 1.5, "ldn-3mg": 3.0, "ldn-4.5mg": 4.5}
+    for period, arm in enumerate(DOSE_ARMS, start=1):
+        table.loc[table["period"] == period, ["arm", "dose_mg"]] = [arm, doses[arm]]
+    table["pair"] = (table["period"] + 3) // 4  # the template's blocks of four
+    events = np.array(["vivid_dreams", "nausea", "insomnia", "headache", "dizziness", "other", ""])
+    table["side_effects"] = rng.choice(events, len(table), p=[0.1, 0.05, 0.05, 0.05, 0.05,
+                                                             0.05, 0.65])
+    table.loc[table["period"] == 0, "side_effects"] = ""
+    return table
+
+
+def test_a_dose_finding_trial_report_draws_without_layout_warnings():
+    table = dose_finding_table()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        report = build_trial_report(table, protocol=load_template("ldn-mecfs-dose-finding"),
+                                    unblinded_on="2027-06-30")
+    assert {"timeline", "harms"} <= set(report.plots)
+    assert sum(arm.posterior_plot is not None for o in report.outcomes for arm in o.arms) == 3

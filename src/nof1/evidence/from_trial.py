@@ -93,11 +93,20 @@ def trial_design(
 
 
 def series_design(
-    table: pd.DataFrame, result: SeriesResult, protocol: Protocol | None = None
+    table: pd.DataFrame,
+    result: SeriesResult,
+    protocol: Protocol | None = None,
+    *,
+    washout_days: int | None = None,
 ) -> StudyDesign:
-    """A pooled series of nof1 trials as a design. The series result records no washout,
-    so it comes from the protocol (not reported without one)."""
-    washout = protocol.design.washout_days if protocol else 0
+    """A pooled series of nof1 trials as a design. The series result records no washout, so
+    the analysis passes the one it used as `washout_days`; without it the protocol's is taken,
+    and with neither the washout is not reported."""
+    if washout_days is not None and washout_days < 0:
+        raise ValueError(f"washout_days cannot be negative, got {washout_days}")
+    stated = washout_days if washout_days is not None else (
+        protocol.design.washout_days if protocol else None)
+    washout = stated or 0
     ids = set(result.participants)
     rows = table[table["participant"].astype(str).isin(ids)]
     planned = sum(
@@ -121,8 +130,8 @@ def series_design(
         crossover_pairs=_pairs(protocol, rows),
         period_days=protocol.design.period_days if protocol else None,
         run_in_days=protocol.design.run_in_days if protocol else None,
-        washout_days=washout if protocol else None,
-        washout_kind="analytic" if protocol and washout else None,
+        washout_days=stated,
+        washout_kind="analytic" if washout else None,
         outcome_measure="objective" if result.outcome in OBJECTIVE else "self-report",
         primary_outcome=_label(protocol, result.outcome),
         primary_prespecified=_prespecified(protocol, result.outcome),

@@ -128,7 +128,7 @@ def build_series_report(
     model = SeriesAnalysis(outcome, better=better, mcid=mcid, washout_days=washout_days)
     result = model.fit(pooled, covariates, progress=progress).result_
     doses = _doses(table, arms, model)
-    design = series_design(table, result, protocol)
+    design = series_design(table, result, protocol, washout_days=washout_days)
     card = series_card(design, result)
     label = spec.label if spec else outcome.replace("_", " ").capitalize()
     report = SeriesReport(

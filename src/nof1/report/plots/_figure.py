@@ -11,10 +11,12 @@ from __future__ import annotations
 import base64
 import math
 import re
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from io import StringIO
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any, cast
 
 from nof1.exceptions import DataError
@@ -91,11 +93,52 @@ def draw(height: float, title: str, alt: str, paint: Callable[[Figure], None]) -
     # rc_context restores every setting on the way out; the cast is because matplotlib's
     # stubs type rcParams keys as one Literal per setting, which a dict[str, ...] never is
     with matplotlib.rc_context(cast(Any, STYLE)):
-        figure = Figure(figsize=(WIDTH, min(max(height, 1.5), MAX_HEIGHT)))
+        # 72 dpi, the SVG's own, so the text measured when fitting is the text written
+        figure = Figure(figsize=(WIDTH, min(max(height, 1.5), MAX_HEIGHT)), dpi=72)
         paint(figure)
+        _fit_text(figure)
         out = StringIO()
         figure.savefig(out, format="svg", metadata={"Date": None})
     return Plot(svg=_accessible(out.getvalue(), title, alt), alt=alt)
+
+
+MARGIN = 2.0  # pixels kept clear at the figure's sides, for the renderers' rounding
+FIT_PASSES = 3  # wrapping a label can move the axes; the second pass nearly always suffices
+
+
+def _fit_text(figure: Figure) -> None:
+    """Wraps every title, axis label and axes text that runs past the figure's sides.
+
+    Layout engines never wrap text, and constrained layout counts a title or an x label as
+    one pixel wide, so a long outcome or arm name is clipped at the figure's edge. Each such
+    text is measured as laid out, wrapped to the room its alignment leaves it (deliberate line
+    breaks are kept), and the figure laid out again."""
+    from matplotlib.text import Text
+
+    for _ in range(FIT_PASSES):
+        figure.draw_without_rendering()
+        box = figure.bbox
+        texts = [t for axes in figure.axes
+                 for t in (axes.xaxis.label, axes.yaxis.label, *axes.get_children())
+                 if isinstance(t, Text) and t.get_visible() and " " in t.get_text()]
+        wrapped = False
+        for text in texts:
+            extent = text.get_window_extent()
+            across = text.get_rotation() % 180 == 0
+            low, high = (box.x0, box.x1) if across else (box.y0, box.y1)
+            start, end = (extent.x0, extent.x1) if across else (extent.y0, extent.y1)
+            if start >= low + MARGIN and end <= high - MARGIN:
+                continue
+            align = text.get_horizontalalignment() if across else "center"
+            middle = (start + end) / 2
+            room = {"left": high - start, "right": end - low}.get(
+                align, 2 * min(middle - low, high - middle)) - 2 * MARGIN
+            lines = text.get_text().splitlines()
+            chars = max(10, int(max(map(len, lines)) * room / (end - start)) - 1)
+            text.set_text("\n".join(textwrap.fill(line, chars) for line in lines))
+            wrapped = True
+        if not wrapped:
+            return
 
 
 def _accessible(svg: str, title: str, alt: str) -> str:
@@ -106,6 +149,30 @@ def _accessible(svg: str, title: str, alt: str) -> str:
     end = svg.index(">") + 1
     head = svg[:end].replace("<svg ", '<svg role="img" ', 1)
     return f"{head}\n<title>{escape(title)}</title>\n<desc>{escape(alt)}</desc>{svg[end:]}"
+
+
+def wrap(text: str, size: float, inches: float = WIDTH - 0.5) -> str:
+    """`text` broken into lines no wider than about `inches` at `size` points, for text that
+    must be sized before drawing and that _fit_text does not rewrap: tick labels, legend
+    entries and the flow diagram's title."""
+    # DejaVu Sans averages about 0.5 em a character in words; 0.55 leaves room for capitals
+    return textwrap.fill(text, max(20, int(inches * 72 / (0.55 * size))))
+
+
+def legend_columns(labels: Sequence[str], size: float = 11, most: int = 3) -> int:
+    """The most columns (up to `most`) a figure-wide legend of `labels` can have without
+    running past the figure's sides. matplotlib fills columns top to bottom, in chunks as
+    numpy.array_split cuts them; each column is as wide as its longest line plus the handle
+    and its gap (2.8 em), and columns are 2 em apart."""
+    widths = [max((len(line) for line in label.splitlines()), default=0) for label in labels]
+    room = (WIDTH - 0.3) * 72 / size  # in em
+    for columns in range(min(most, len(widths)), 1, -1):
+        rows, extra = divmod(len(widths), columns)
+        starts = [j * rows + min(j, extra) for j in range(columns + 1)]
+        needed = sum(0.5 * max(widths[a:b]) + 2.8 for a, b in pairwise(starts))
+        if needed + 2.0 * (columns - 1) <= room:
+            return columns
+    return 1
 
 
 # -- words and numbers for alternative text --------------------------------------------------

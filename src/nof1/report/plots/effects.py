@@ -33,22 +33,37 @@ if TYPE_CHECKING:
 GRID_POINTS = 1201  # density resolution: smooth at 7 inches, cheap for any mixture's cdf
 
 
-def reference_lines(
-    axes: Axes, mcid: float | None, *, vertical: bool = True, labelled: bool = True
-) -> None:
-    """The zero line (no difference) and, when given, +/-MCID lines labelled "MCID"."""
+EDGE = 0.06  # of the axes width: an MCID label this near an edge ends at its line instead
+
+
+def reference_lines(axes: Axes, mcid: float | None, *, vertical: bool = True) -> None:
+    """The zero line (no difference) and, when given, dashed lines at +/-MCID."""
     line = axes.axvline if vertical else axes.axhline
     line(0.0, color=INK, linewidth=1.2)
     if mcid is None:
         return
     for at in (-mcid, mcid):
         line(at, color=MCID_COLOUR, linewidth=1.2, linestyle=(0, (5, 3)))
-        if not labelled:
+
+
+def mcid_labels(axes: Axes, mcid: float | None, *, vertical: bool = True) -> None:
+    """"MCID" above each vertical MCID line, or right of each horizontal one, that is in view.
+
+    Called once the limits are final: matplotlib draws a label whose line is out of view
+    anyway, outside the axes, where it is clipped or squeezes the axes away; and a label
+    centred on a line near an edge would overhang the figure."""
+    if mcid is None:
+        return
+    low, high = sorted(axes.get_xlim() if vertical else axes.get_ylim())
+    for at in (-mcid, mcid):
+        if not low <= at <= high:
             continue
         if vertical:
+            share = (at - low) / (high - low)
+            ha = "right" if share > 1 - EDGE else "left" if share < EDGE else "center"
             axes.annotate("MCID", (at, 1.0), xycoords=("data", "axes fraction"),
-                          xytext=(0, 3), textcoords="offset points", ha="center",
-                          va="bottom", color=MCID_COLOUR, fontsize=11)
+                          xytext=(0, 3), textcoords="offset points", ha=ha, va="bottom",
+                          color=MCID_COLOUR, fontsize=11)
         else:
             axes.annotate("MCID", (1.0, at), xycoords=("axes fraction", "data"),
                           xytext=(3, 0), textcoords="offset points", ha="left",
@@ -100,6 +115,7 @@ def posterior(
         axes.plot(grid, density, color=INK, linewidth=1.8)
         reference_lines(axes, mcid)
         axes.set_xlim(left, right)
+        mcid_labels(axes, mcid)
         axes.set_ylim(0, float(density.max()) * 1.3)
         axes.set_yticks([])
         axes.spines["left"].set_visible(False)
@@ -161,6 +177,7 @@ def dose_response(
         axes.set_ylabel(f"Effect on {label} ({unit})\nactive minus placebo")
         axes.set_title(f"Average effect on {label} at each dose. {better_words(better)}",
                        loc="left")
+        mcid_labels(axes, mcid, vertical=False)
 
     listed = "; ".join(f"{x:g} mg: {number(a)} ({number(b)} to {number(c)})"
                        for x, a, b, c in rows)

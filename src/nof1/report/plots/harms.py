@@ -14,10 +14,13 @@ from nof1.report.plots._figure import (
     FAINT,
     INK,
     PLACEBO,
+    WIDTH,
     Plot,
     check_lengths,
     counts,
     draw,
+    legend_columns,
+    wrap,
 )
 
 if TYPE_CHECKING:
@@ -27,6 +30,7 @@ if TYPE_CHECKING:
 # once the colours run out, and grey is left out so nothing reads as placebo.
 EVENT_COLOURS = (*ACTIVE_COLOURS, "#F0E442", INK)
 HATCHES = ("", "..", "xx", "\\\\")
+LABEL_INCHES = 2.5  # a period's label wraps beyond this, leaving the bars most of the width
 MAX_VALUE_LABELS = 40  # beyond this many bars, written percentages would crowd the bars
 
 
@@ -58,6 +62,10 @@ def harms_by_period(
     largest = max((v for values in share.values() for v in values), default=0.0)
     right = min(100.0, max(10.0, 10.0 * -(-largest * 1.2 // 10)))
     write_values = n * len(events) <= MAX_VALUE_LABELS
+    # a side effect's name as the diary spelled it can be long: wrap it within half the width
+    names = [wrap(event, 11, WIDTH / 2 - 0.6) for event in events]
+    columns = legend_columns(names)
+    legend_lines = -(-len(names) // columns) + sum(name.count("\n") for name in names)
 
     def paint(figure: Figure) -> None:
         figure.set_layout_engine("constrained")
@@ -67,7 +75,7 @@ def harms_by_period(
             bars = axes.barh(offsets, share[event], height=bar * 0.9,
                              color=EVENT_COLOURS[j % len(EVENT_COLOURS)],
                              hatch=HATCHES[(j // len(EVENT_COLOURS)) % len(HATCHES)],
-                             edgecolor="white", linewidth=0.5, label=event)
+                             edgecolor="white", linewidth=0.5, label=names[j])
             if write_values:
                 axes.bar_label(bars, [f"{v:.0f}%" if v else "" for v in share[event]],
                                padding=3, fontsize=11)
@@ -77,7 +85,7 @@ def harms_by_period(
         if not events:
             axes.text(0.5, 0.5, "No side effects were recorded.", transform=axes.transAxes,
                       ha="center", va="center", fontsize=13)
-        axes.set_yticks(range(n), list(period_labels))
+        axes.set_yticks(range(n), [wrap(label, 11, LABEL_INCHES) for label in period_labels])
         axes.set_ylim(n - 0.5, -0.5)  # first period on top
         axes.tick_params(axis="y", length=0)
         axes.set_xlim(0, right)
@@ -86,9 +94,9 @@ def harms_by_period(
         axes.set_axisbelow(True)
         axes.set_title("Side effects in each period", loc="left")
         if events:
-            figure.legend(loc="outside lower center", ncols=min(len(events), 3))
+            figure.legend(loc="outside lower center", ncols=columns)
 
-    height = 1.9 + n * (0.25 + 0.22 * len(events)) + 0.25 * ((len(events) + 2) // 3)
+    height = 1.9 + n * (0.25 + 0.22 * len(events)) + 0.25 * legend_lines
     return draw(height, "Side effects in each period",
                 _alt(period_labels, events, days_with_event, days_recorded, share), paint)
 

@@ -22,8 +22,9 @@ from nof1.report.plots._figure import (
     draw,
     intervals,
     number,
+    wrap,
 )
-from nof1.report.plots.effects import reference_lines
+from nof1.report.plots.effects import mcid_labels, reference_lines
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -119,7 +120,7 @@ def forest(
                     below.plot([c], [y], marker="|", markersize=14, color=INK)
                     handles.append(Line2D([], [], color=PREDICTIVE_COLOUR, linewidth=6,
                                           label="A new patient (95% prediction)"))
-            reference_lines(below, mcid, labelled=False)
+            reference_lines(below, mcid)
             below.set_yticks(range(len(summary)), [name for name, _ in summary])
             below.set_ylim(len(summary) - 0.4, -0.6)
         for each in (axes, below):
@@ -127,6 +128,7 @@ def forest(
                 each.tick_params(axis="y", length=0)
                 each.spines["left"].set_visible(False)
         bottom.set_xlabel(f"Effect on {label}, active minus placebo. {better_words(better)}")
+        mcid_labels(axes, mcid)
         figure.legend(handles=handles, loc="outside lower center", ncols=2)
 
     alt = (f"Forest plot of the effect on {label} for {n} participants, each with a 95% "
@@ -145,10 +147,11 @@ def forest(
 
 MAIN_X, MAIN_W, SIDE_X, SIDE_W = 0.35, 3.6, 4.35, 2.5
 LINE_H, PAD, GAP = 0.22, 0.16, 0.5  # inches: one 12 pt text line, box padding, arrow length
+TITLE_LINE_H = 0.25  # inches: one line of the 13 pt title
 
 
-def _box_lines(text: str, count: int, wrap: int) -> list[str]:
-    return [*textwrap.wrap(text, wrap), f"n = {count}"]
+def _box_lines(text: str, count: int, width: int) -> list[str]:
+    return [*textwrap.wrap(text, width), f"n = {count}"]
 
 
 def flow_diagram(
@@ -172,7 +175,10 @@ def flow_diagram(
     side_h = LINE_H * len(side) + 2 * PAD if exclusions else 0.0
     heights = [LINE_H * len(lines) + 2 * PAD for lines in boxes]
     gaps = [max(GAP, side_h + 0.3) if i == 0 and exclusions else GAP for i in range(len(boxes))]
-    total = 0.75 + sum(heights) + sum(gaps[:-1]) + (gaps[0] if len(boxes) == 1 and exclusions
+    # the title wraps (13 pt bold is about as wide as 14 pt regular) and pushes the boxes down
+    heading = wrap(title, 14, WIDTH - 2 * MAIN_X)
+    top = 0.75 + TITLE_LINE_H * heading.count("\n")
+    total = top + sum(heights) + sum(gaps[:-1]) + (gaps[0] if len(boxes) == 1 and exclusions
                                                     else 0.0) + 0.3
 
     def paint(figure: Figure) -> None:
@@ -182,7 +188,8 @@ def flow_diagram(
         axes.set_axis_off()
         axes.set_xlim(0, WIDTH)
         axes.set_ylim(total, 0)  # y grows downwards, as the diagram is read
-        axes.text(MAIN_X, 0.35, title, fontsize=13, fontweight="bold", va="center")
+        axes.text(MAIN_X, (top - 0.05) / 2, heading, fontsize=13, fontweight="bold",
+                  va="center")
 
         def box(x: float, y: float, w: float, lines: list[str], bold_first: bool) -> float:
             h = LINE_H * len(lines) + 2 * PAD
@@ -199,7 +206,7 @@ def flow_diagram(
             axes.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=14,
                                            color=INK, linewidth=1.2, shrinkA=0, shrinkB=0))
 
-        y, middle = 0.75, MAIN_X + MAIN_W / 2
+        y, middle = top, MAIN_X + MAIN_W / 2
         for i, lines in enumerate(boxes):
             bottom = box(MAIN_X, y, MAIN_W, lines, bold_first=False)
             has_next = i + 1 < len(boxes)

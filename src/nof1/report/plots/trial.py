@@ -25,7 +25,9 @@ from nof1.report.plots._figure import (
     check_better,
     check_lengths,
     draw,
+    legend_columns,
     number,
+    wrap,
 )
 
 if TYPE_CHECKING:
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
 
 AVERAGE_DAYS = 7  # the line is the mean of the last 7 days, as on the clinician's web page ...
 AVERAGE_MIN = 4  # ... drawn only where at least 4 of them have a value
+LABEL_INCHES = 2.5  # a span's label wraps beyond this, leaving the bars most of the width
 BAND_ALPHA = 0.35  # period shading light enough for black dots to stand out on every arm
 
 
@@ -116,7 +119,8 @@ def _legend(figure: Figure, styles: dict[str | None, tuple[str, str]], spans: Se
         handles.append(Patch(facecolor="white", edgecolor=FAINT, hatch=WASHOUT_HATCH,
                              label="Washout (not analysed)"))
     handles += list(extra)
-    figure.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 3))
+    columns = legend_columns([h.get_label() for h in handles])
+    figure.legend(handles=handles, loc="outside lower center", ncols=columns)
 
 
 def _day_axis(axes: Axes, first: int, last: int) -> None:
@@ -146,7 +150,7 @@ def timeline(spans: Sequence[Span], *, title: str = "Trial timeline") -> Plot:
             if span.washout_days:
                 axes.barh(row, span.washout_days, left=left, height=0.6, color="none",
                           edgecolor=INK, hatchcolor=INK, hatch=WASHOUT_HATCH, linewidth=0)
-        axes.set_yticks(range(len(ordered)), [s.label for s in ordered])
+        axes.set_yticks(range(len(ordered)), [wrap(s.label, 11, LABEL_INCHES) for s in ordered])
         axes.set_ylim(len(ordered) - 0.4, -0.6)  # first span on top: read top to bottom
         axes.tick_params(axis="y", length=0)
         axes.spines["left"].set_visible(False)
