@@ -20,6 +20,10 @@ message naming the variable (healthchecks' hc/settings.py is the model).
                             secret key does not lock the allocations; see trials/keys.py)
     NOF1_EMAIL_BACKEND      Django e-mail backend (default: console)
     NOF1_SITE_URL           absolute base URL used in e-mails and calendar feeds
+    NOF1_WEARABLE_MAX_MB    the largest wearable export a participant may upload, in MB
+                            (default 2048). An upload larger than FILE_UPLOAD_MAX_MEMORY_SIZE
+                            (Django's 2.5 MB) is written to a temporary file, never held in
+                            memory; reading stops, keeping nothing, once it passes this size
 """
 
 from __future__ import annotations
@@ -106,6 +110,7 @@ INSTALLED_APPS = [
     "nof1.web.participant",
     "nof1.web.pharmacy",
     "nof1.web.research",
+    "nof1.web.wearables",
 ]
 
 MIDDLEWARE = [
@@ -171,6 +176,9 @@ OTP_TOTP_ISSUER = "nof1"  # the name shown in authenticator apps
 
 STAFF_IDLE_MINUTES = _env_int("NOF1_STAFF_IDLE_MINUTES", 30)
 SESSION_MAX_HOURS = _env_int("NOF1_SESSION_MAX_HOURS", 12)
+# Wearable exports: uploads above FILE_UPLOAD_MAX_MEMORY_SIZE (Django's default, 2.5 MB) go to
+# a temporary file; the wearable views read this limit when a file arrives.
+WEARABLE_MAX_MB = _env_int("NOF1_WEARABLE_MAX_MB", 2048)
 # participants are never timed out while idle (a diary entry must not be lost), only after this
 PARTICIPANT_SESSION_MAX_DAYS = _env_int("NOF1_PARTICIPANT_SESSION_MAX_DAYS", 30)
 SESSION_COOKIE_HTTPONLY = True

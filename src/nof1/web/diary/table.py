@@ -2,7 +2,9 @@
 
 One row per trial day, from the first run-in day: participant (the pseudonym, never the
 account), day, date, period and pair (0 in the run-in), arm and dose_mg, then one column per
-daily and weekly outcome, blank when missing. A day logged as "too unwell", or not logged at
+daily and weekly outcome, blank when missing, then, once any wearable day is stored for the
+enrolment, the wearable columns (`WEARABLE_COLUMNS`: steps, resting_hr, hrv_sdnn_ms,
+hrv_rmssd_ms, sleep_hours; blank = not measured). A day logged as "too unwell", or not logged at
 all, is a row of blanks: the analysis sees a missing day, never a good one. Weekly scores sit
 on the last day of their trial week, the day the schedule asks for them.
 
@@ -20,6 +22,7 @@ import pandas as pd
 
 from nof1.data import validate
 from nof1.protocol import Protocol
+from nof1.wearables import METRICS
 from nof1.web.accounts.models import Role
 from nof1.web.diary.models import DiaryEntry, EntryStatus, WeeklyResponse
 from nof1.web.trials import clock
@@ -33,6 +36,7 @@ from nof1.web.trials.permissions import (
     is_trial_pharmacist,
 )
 from nof1.web.trials.services.unblinding import revealed_arms
+from nof1.web.wearables.models import WearableDay
 
 PLACEBO, RUN_IN = "placebo", "run-in"
 # after the outcomes: side_effects holds the protocol's adverse-event ids, ';'-separated;
@@ -40,6 +44,7 @@ PLACEBO, RUN_IN = "placebo", "run-in"
 EXTRAS = (
     "diary", "dose_taken", "exertion_yesterday", "crash_today", "side_effects", "concurrent_change"
 )
+WEARABLE_COLUMNS = METRICS  # after the outcomes, when the enrolment has any wearable day
 NAN = math.nan
 
 
@@ -83,6 +88,10 @@ def daily_table(user: Any, enrolment: Enrolment, *, after_unblinding: bool = Tru
     for response in WeeklyResponse.objects.filter(enrolment=enrolment):
         due = response.week_start + dt.timedelta(days=6)
         weekly.setdefault(due, {})[response.instrument] = response.score
+    wearable = {
+        row["date"]: row
+        for row in WearableDay.objects.filter(enrolment=enrolment).values("date", *METRICS)
+    }
     daily_ids = [o.id for o in protocol.outcomes_by_frequency("daily")]
     weekly_ids = [o.id for o in protocol.outcomes_by_frequency("weekly")]
 
@@ -108,6 +117,10 @@ def daily_table(user: Any, enrolment: Enrolment, *, after_unblinding: bool = Tru
             row[outcome_id] = NAN if value is None else float(value)
         for outcome_id in weekly_ids:
             row[outcome_id] = weekly.get(day.date, {}).get(outcome_id, NAN)
+        if wearable:
+            measured = wearable.get(day.date, {})
+            for name in WEARABLE_COLUMNS:
+                row[name] = _number(measured.get(name))
         row["diary"] = entry.status if entry is not None else "missing"
         row["dose_taken"] = entry.dose_taken if entry is not None else ""
         row["exertion_yesterday"] = _number(entry.exertion_yesterday if entry else None)
@@ -120,7 +133,7 @@ def daily_table(user: Any, enrolment: Enrolment, *, after_unblinding: bool = Tru
         rows.append(row)
     columns = ["participant", "day", "date", "period", "pair"]
     columns += ["arm", "dose_mg"] if arms is not None else []
-    columns += [*daily_ids, *weekly_ids, *EXTRAS]
+    columns += [*daily_ids, *weekly_ids, *(WEARABLE_COLUMNS if wearable else ()), *EXTRAS]
     table = pd.DataFrame(rows, columns=columns)
     if arms is None:  # blinded: not a canonical table (no arm), so not validated as one
         table["date"] = pd.to_datetime(table["date"]).astype("datetime64[us]")
@@ -141,5 +154,5 @@ def _arm_and_dose(
     return arm.id, float(step.dose_mg)
 
 
-def _number(value: int | bool | None) -> float:
+def _number(value: float | bool | None) -> float:
     return NAN if value is None else float(value)

@@ -1,7 +1,8 @@
 """The participant's pages, under /me/. Every page but the calendar feed names an enrolment;
-the calendar feed is reached by its private token alone."""
+the calendar feed is reached by its private token alone. Wearable uploads live in their own
+app (nof1.web.wearables), mounted here as participant:wearables:*."""
 
-from django.urls import path
+from django.urls import include, path
 
 from nof1.web.participant import views
 
@@ -22,4 +23,5 @@ urlpatterns = [
     path("<uuid:enrolment_id>/results/", views.results, name="results"),
     path("<uuid:enrolment_id>/results/report.pdf", views.report, name="report"),
     path("<uuid:enrolment_id>/my-data.csv", views.download, name="download"),
+    path("<uuid:enrolment_id>/wearables/", include("nof1.web.wearables.urls")),
 ]

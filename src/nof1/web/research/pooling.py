@@ -13,8 +13,10 @@ text the participant typed (medicine and infection notes never enter the daily t
 
 The exported columns (`export_columns`): the canonical daily table's design columns
 (participant, day, period, pair, arm, dose_mg), one column per daily and weekly outcome of the
-protocols pooled, the diary's extras (diary, dose_taken, exertion_yesterday, crash_today,
-side_effects, and concurrent_change: a 0/1 flag, never the note's text), then the covariates
+protocols pooled, the wearable columns (steps, resting_hr, hrv_sdnn_ms, hrv_rmssd_ms,
+sleep_hours; only when a pooled participant has wearable days; never the device or app names),
+the diary's extras (diary, dose_taken, exertion_yesterday, crash_today, side_effects, and
+concurrent_change: a 0/1 flag, never the note's text), then the covariates
 protocol_id, protocol_version (written "v1", so that it stays text when the file is loaded)
 and trial_id (the trial's UUID, so participants of the same trial can be grouped). No case
 definition is recorded at screening yet, so there is no case_definition column; add it here
@@ -32,7 +34,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from nof1.data import validate
 from nof1.protocol import Protocol
 from nof1.web.diary.services import daily_table
-from nof1.web.diary.table import EXTRAS
+from nof1.web.diary.table import EXTRAS, WEARABLE_COLUMNS
 from nof1.web.trials.models import Enrolment, EnrolmentStatus, UnblindingEvent, UnblindingScope
 from nof1.web.trials.permissions import enrolments_for
 
@@ -81,8 +83,9 @@ def active_arms(protocols: Sequence[Protocol]) -> list[str]:
     return list(arms)
 
 
-def export_columns(protocols: Sequence[Protocol]) -> list[str]:
-    return [*DESIGN, *outcome_ids(protocols), *DIARY_EXTRAS, *COVARIATES]
+def export_columns(protocols: Sequence[Protocol], *, wearables: bool = False) -> list[str]:
+    worn = WEARABLE_COLUMNS if wearables else ()
+    return [*DESIGN, *outcome_ids(protocols), *worn, *DIARY_EXTRAS, *COVARIATES]
 
 
 def pooled_table(user: Any, enrolments: Sequence[Enrolment]) -> pd.DataFrame:
@@ -100,5 +103,8 @@ def pooled_table(user: Any, enrolments: Sequence[Enrolment]) -> pd.DataFrame:
         table["protocol_version"] = f"v{enrolment.trial.protocol_version}"
         table["trial_id"] = str(enrolment.trial_id)
         frames.append(table)
-    pooled = pd.concat(frames, ignore_index=True).reindex(columns=export_columns(protocols))
+    worn = any(name in frame.columns for frame in frames for name in WEARABLE_COLUMNS)
+    pooled = pd.concat(frames, ignore_index=True).reindex(
+        columns=export_columns(protocols, wearables=worn)
+    )
     return validate(pooled, source="research export", arms=active_arms(protocols))
