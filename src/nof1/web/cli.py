@@ -76,7 +76,12 @@ def serve(host: str, port: int, threads: int, migrate: bool) -> None:
     from nof1.web.wsgi import application
 
     click.echo(f"nof1 web app at http://{host}:{port}/ (Ctrl-C to stop)")
-    waitress_serve(application, host=host, port=port, threads=threads)
+    # waitress refuses bodies over 1 GB by default: let a wearable export up to the site's
+    # limit through (the upload view itself refuses anything larger), plus room for the form
+    body_limit = (settings.WEARABLE_MAX_MB + 16) * 1024 * 1024
+    waitress_serve(
+        application, host=host, port=port, threads=threads, max_request_body_size=body_limit
+    )
 
 
 COMMANDS: list[click.Command] = [web, serve]
