@@ -123,6 +123,15 @@ def test_logged_exertion_that_the_analysis_adjusts_for_addresses_pem():
     assert unlogged.threat("pem_confounding").status is Status.OPEN
 
 
+def test_an_adjustment_that_changed_the_conclusion_only_partly_addresses_pem():
+    changed = appraise(nof1_trial(exertion_adjusted=True, exertion_changed_conclusion=True))
+    threat = changed.threat("pem_confounding")
+    assert threat.status is Status.PARTLY
+    assert "changed the conclusion" in threat.reason and "did not" not in threat.reason
+    stood = appraise(nof1_trial(exertion_adjusted=True, exertion_changed_conclusion=False))
+    assert stood.threat("pem_confounding").status is Status.ADDRESSED
+
+
 def test_without_a_log_random_order_only_partly_covers_other_changes():
     threat = appraise(nof1_trial(concurrent_change_log=None)).threat("concurrent_changes")
     assert threat.status is Status.PARTLY and "not reported" in threat.reason

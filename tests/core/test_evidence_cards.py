@@ -24,7 +24,16 @@ from nof1.evidence import (
     trial_design,
 )
 from nof1.evidence.card_trial import LEVEL
-from nof1.evidence.wording import amount, interval_words, number, p_value, percent, share
+from nof1.evidence.wording import (
+    amount,
+    change_interval_words,
+    change_words,
+    interval_words,
+    number,
+    p_value,
+    percent,
+    share,
+)
 from nof1.protocol import load_template
 
 KEYS = ["summary", "why", "observed", "conclude", "questions", "not_proven"]
@@ -59,6 +68,26 @@ def trial(scenario: str, seed: int = 11):
                                                   labels=labels)
 
 
+def log_trial(seed: int = 11, lift: float = 0.12):
+    """Steps (primary) and HRV analysed on the log scale, fatigue on its own scale."""
+    rng = np.random.default_rng(seed)
+    assume = Assumptions(effect=-1.0, sigma=1.0, rho=0.4, missing_rate=0.05)
+    table = simulate_table(STANDARD, assume, 1, rng)
+    active = (table["arm"] != "placebo") & (table["period"] > 0)
+    noise = rng.standard_normal((2, len(table)))
+    table["steps"] = np.round(np.exp(8.3 + lift * active + 0.4 * noise[0]))
+    table["hrv_rmssd_ms"] = np.round(np.exp(3.5 - 0.05 * active + 0.2 * noise[1]), 1)
+    results = []
+    for outcome in ("steps", "hrv_rmssd_ms"):
+        result = SingleTrial(outcome, better="higher", washout_days=7, log_offset=1.0)
+        p = RandomizationTest(outcome, better="higher", washout_days=7).fit(table).result_
+        results.append(replace(result.fit(table).result_, randomization_p=p.p_value))
+    results.append(SingleTrial("fatigue", mcid=2, washout_days=7).fit(table).result_)
+    design = trial_design(PROTOCOL, table, results)
+    labels = {"steps": "steps", "hrv_rmssd_ms": "heart-rate variability", "fatigue": "fatigue"}
+    return design, results, trial_card(design, results, labels=labels)
+
+
 def series(n: int, seed: int = 3):
     rng = np.random.default_rng(seed)
     table = simulate_table(STANDARD, Assumptions(effect=-0.8, tau=0.6), n, rng)
@@ -81,15 +110,23 @@ def design_numbers(card) -> list[str]:
 
 
 def result_numbers(results, blinding) -> list[str]:
+    """The numbers a trial card may show, rebuilt from the result objects: on the log scale
+    the effect and its interval as percentage changes, and no MCID."""
     out = [percent(LEVEL)]
     for r in results:
-        out += [str(r.n_days), amount(r.mcid), p_value(r.randomization_p)]
+        out += [str(r.n_days)]
+        out += [p_value(r.randomization_p)] if r.randomization_p is not None else []
+        out += [amount(r.mcid)] if r.mcid is not None and not r.log_scale else []
         for arm, effect in r.effects.items():
+            mean = effect.posterior.mean
             lo, hi = effect.posterior.interval(0.95)
-            out += [arm, number(abs(effect.posterior.mean)), interval_words(lo, hi, "points")]
-            out += [percent(effect.prob_benefit), percent(effect.prob_benefit_mcid),
-                    percent(effect.prob_harm_mcid)]
-    out += [f"{number(b.estimate, 2)} {arm}" for arm, b in blinding.items()]
+            out += [arm, percent(effect.prob_benefit)]
+            if r.log_scale:
+                out += [change_words(mean), change_interval_words(lo, hi)]
+                continue
+            out += [number(abs(mean)), interval_words(lo, hi, "points")]
+            out += [percent(effect.prob_benefit_mcid), percent(effect.prob_harm_mcid)]
+    out += [f"{number(b.estimate, 2)} {arm}" for arm, b in (blinding or {}).items()]
     return out
 
 
@@ -103,6 +140,43 @@ def test_every_number_in_a_trial_card_comes_from_the_results_or_the_design(scena
     assert number(abs(primary.posterior.mean)) in card.text()
     assert percent(primary.prob_benefit_mcid) in card.text()
     assert p_value(results[0].randomization_p) in card.text()
+
+
+@pytest.mark.parametrize("lift", [0.0, 0.12, 0.4])
+def test_every_number_in_a_log_scale_card_comes_from_the_results_or_the_design(lift):
+    design, results, card = log_trial(lift=lift)
+    assert results[0].log_scale and results[1].log_scale and not results[2].log_scale
+    allowed = set(tokens(" ".join(result_numbers(results, None) + design_numbers(card))))
+    shown = set(tokens(card.text()))
+    assert shown <= allowed, f"numbers not from the objects: {sorted(shown - allowed)}"
+    observed = card.section("observed").paragraphs
+    for r, paragraph in zip(results[:2], observed, strict=False):
+        effect = r.effect()
+        lo, hi = effect.posterior.interval(LEVEL)
+        assert f"about {change_words(effect.posterior.mean)}" in paragraph
+        assert change_interval_words(lo, hi) in paragraph
+        assert "units" not in paragraph and number(abs(effect.posterior.mean)) + " " not in (
+            paragraph)
+    assert "smallest change that matters" not in observed[0]  # no MCID on the log scale
+    assert observed[2].startswith("Fatigue was ") and " points lower with LDN" in observed[2]
+
+
+def test_a_log_scale_card_reads_at_grade_8_or_below():
+    assert log_trial()[2].reading_grade() <= 8
+
+
+def test_the_card_and_the_report_write_a_percentage_change_with_one_implementation():
+    from nof1.evidence import wording
+    from nof1.report import fmt
+
+    for name in ("change", "change_words", "change_interval"):
+        assert getattr(fmt, name) is getattr(wording, name)
+    assert wording.change_words(0.1) == "11% higher"
+    assert wording.change_words(-0.08, "steps") == "8% fewer steps"
+    assert wording.change_interval_words(0.05, 0.27) == "5% to 31% higher"
+    assert wording.change_interval_words(-0.4, -0.1) == "10% to 33% lower"
+    assert wording.change_interval_words(-0.06, 0.27, "steps") == (
+        "from 6% fewer steps to 31% more steps")
 
 
 @pytest.mark.parametrize("n", [4, 25])

@@ -194,3 +194,18 @@ def test_a_negative_washout_is_refused():
     table, result = series_fit()
     with pytest.raises(ValueError, match="washout_days"):
         series_design(table, result, washout_days=-1)
+
+
+def test_the_wearable_columns_are_those_the_importers_write():
+    from nof1.evidence.from_trial import WEARABLE_METRICS
+    from nof1.wearables import METRICS
+
+    assert WEARABLE_METRICS == METRICS
+
+
+def test_steps_alone_count_as_logged_exertion(protocol):
+    table = simulate_table(STANDARD, Assumptions(effect=-1.0), 1, np.random.default_rng(2))
+    table["steps"] = 4000.0
+    result = SingleTrial("fatigue", washout_days=7).fit(table).result_
+    assert trial_design(protocol, table, [result]).exertion_logged is True
+    assert trial_design(protocol, table.drop(columns="steps"), [result]).exertion_logged is False

@@ -2,7 +2,9 @@
 
 Every number comes from the result objects (`SingleResult`, `SeriesResult`, `BlindingIndex`)
 or the design, written by `nof1.evidence.wording`. Uncertainty is stated as it is: when the
-95% credible interval includes no change, the card says we cannot tell.
+95% credible interval includes no change, the card says we cannot tell. An outcome analysed on
+the log scale (`SingleResult.log_scale`, e.g. steps) is written as a percentage change, with
+no smallest change that matters: an MCID in outcome units does not apply to a ratio.
 """
 
 from __future__ import annotations
@@ -24,7 +26,16 @@ from nof1.evidence.card import (
 from nof1.evidence.design import BlindingCheck, StudyDesign
 from nof1.evidence.rules import appraise
 from nof1.evidence.threats import Appraisal, Status
-from nof1.evidence.wording import amount, interval_words, number, p_value, percent, with_unit
+from nof1.evidence.wording import (
+    amount,
+    change_interval_words,
+    change_words,
+    interval_words,
+    number,
+    p_value,
+    percent,
+    with_unit,
+)
 
 if TYPE_CHECKING:
     from nof1.blinding_index import BlindingIndex
@@ -86,7 +97,8 @@ def trial_card(
     label = labels.get(primary.outcome, primary.outcome.replace("_", " "))
     arm, effect = next(iter(primary.effects.items()))
     lo, hi = effect.posterior.interval(LEVEL)
-    call = verdict(lo, hi, primary.better, effect.prob_benefit_mcid)
+    call = verdict(lo, hi, primary.better,
+                   None if primary.log_scale else effect.prob_benefit_mcid)
     iv = _arm_name(design, primary, arm)
     observed = [_primary_paragraph(design, primary, label, labels)]
     observed += [_secondary(design, r, labels) for r in results[1:]]
@@ -158,17 +170,23 @@ def _primary_paragraph(
         iv = _arm_name(design, r, arm)
         mean = effect.posterior.mean
         lo, hi = effect.posterior.interval(LEVEL)
-        parts.append(
-            f"With {iv}, {label} was on average {number(abs(mean))} {unit} "
-            f"{_direction(mean)} than with placebo."
-        )
+        if r.log_scale:
+            parts.append(
+                f"With {iv}, {label} was on average about {change_words(mean)} than with "
+                "placebo."
+            )
+        else:
+            parts.append(
+                f"With {iv}, {label} was on average {number(abs(mean))} {unit} "
+                f"{_direction(mean)} than with placebo."
+            )
         parts.append(
             f"The {_level()} credible interval, where the true effect very likely lies, is "
-            f"{interval_words(lo, hi, unit)}."
+            f"{_interval(r, lo, hi, unit)}."
         )
         if lo <= 0 <= hi:
             parts.append("This range includes no change at all, so we cannot tell if it helped.")
-        parts.append(_chances(unit, r.mcid, effect))
+        parts.append(_chances(unit, None if r.log_scale else r.mcid, effect))
     if r.randomization_p is not None:
         parts.append(
             f"A check that reshuffles the random order gave a p-value for a benefit of "
@@ -186,13 +204,22 @@ def _secondary(design: StudyDesign, r: SingleResult, labels: Mapping[str, str]) 
     for arm, effect in r.effects.items():
         mean = effect.posterior.mean
         lo, hi = effect.posterior.interval(LEVEL)
+        size = (
+            f"about {change_words(mean)}"
+            if r.log_scale
+            else f"{number(abs(mean))} {unit} {_direction(mean)}"
+        )
         parts.append(
-            f"{label[:1].upper()}{label[1:]} was {number(abs(mean))} {unit} {_direction(mean)} "
-            "with "
-            f"{_arm_name(design, r, arm)} ({interval_words(lo, hi, unit)}), and {r.better} is "
-            f"better. The chance that it helped at all is {percent(effect.prob_benefit)}."
+            f"{label[:1].upper()}{label[1:]} was {size} with {_arm_name(design, r, arm)} "
+            f"({_interval(r, lo, hi, unit)}), and {r.better} is better. The chance that it "
+            f"helped at all is {percent(effect.prob_benefit)}."
         )
     return " ".join(parts)
+
+
+def _interval(r: SingleResult, low: float, high: float, unit: str) -> str:
+    """The credible interval in words: as percentage changes on the log scale."""
+    return change_interval_words(low, high) if r.log_scale else interval_words(low, high, unit)
 
 
 def _blinding_paragraph(

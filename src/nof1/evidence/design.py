@@ -113,6 +113,8 @@ class StudyDesign(_Model):
     concurrent_change_log: bool | None = None  # other medicines, infections logged
     exertion_logged: bool | None = None
     exertion_adjusted: bool | None = None  # the analysis adjusted for logged exertion
+    # whether allowing for exertion changed the main outcome's conclusion (None: not reported)
+    exertion_changed_conclusion: bool | None = None
 
     findings: tuple[Finding, ...] = ()
 

@@ -7,13 +7,16 @@ Decisions (documented in docs/evidence.md):
 - Completeness: of the days the analysis plans to use (randomised periods, after the analytic
   washout), the share with a value for the primary outcome. With a protocol the planned days
   are its periods; without one, the calendar days each period spans in the table.
-- Exertion logged: the table has an `exertion_yesterday` column with at least one value.
-  Adjusted: an analysed result has a covariate whose name starts with "exertion".
+- Exertion logged: the table has values in `exertion_yesterday` (the diary's rating) or in
+  `steps` (a wearable's count). Adjusted: an analysed result has a covariate whose name starts
+  with "exertion", or the primary outcome's exertion check (`exertion`, an
+  `AdjustedComparison`) is given; then whether allowing for exertion changed the primary
+  outcome's conclusion is recorded too (not reported otherwise).
 - Concurrent-change log: the table has a `concurrent_change`, `other_medicines` or
   `infection` column, or a protocol is given: every nof1 protocol runs with the nof1 diary,
   which asks each day about new medicines and infections. Otherwise not reported.
-- Outcome measure: wearable columns (steps, resting heart rate, HRV) are objective; every
-  other outcome is the participant's own rating (self-report).
+- Outcome measure: wearable columns (`WEARABLE_METRICS`: steps, resting heart rate, HRV,
+  sleep) are objective; every other outcome is the participant's own rating (self-report).
 """
 
 from __future__ import annotations
@@ -26,16 +29,23 @@ from nof1.evidence.design import BlindingCheck, Comparison, Role, StudyDesign
 if TYPE_CHECKING:
     import pandas as pd
 
+    from nof1.analysis.exertion import AdjustedComparison
     from nof1.blinding_index import BlindingIndex
     from nof1.protocol.model import Protocol
     from nof1.results import SeriesResult, SingleResult
 
-__all__ = ["series_design", "trial_design"]
+__all__ = ["OBJECTIVE", "WEARABLE_METRICS", "series_design", "trial_design"]
 
 RUN_IN = "run-in"
 PLACEBO = "placebo"
 CHANGE_COLUMNS = ("concurrent_change", "other_medicines", "infection")
-OBJECTIVE = frozenset({"steps", "resting_hr", "hrv"})
+# The wearable columns, as nof1.wearables.METRICS names them (a test checks they agree);
+# importing that would load pandas and every wearable importer with nof1.evidence.
+WEARABLE_METRICS = ("steps", "resting_hr", "hrv_sdnn_ms", "hrv_rmssd_ms", "sleep_hours")
+OBJECTIVE = frozenset(WEARABLE_METRICS)
+# Columns that record exertion: the diary's rating of yesterday, and a wearable's steps (the
+# sources of nof1.analysis.exertion).
+EXERTION_COLUMNS = ("exertion_yesterday", "steps")
 BLINDED: tuple[Role, ...] = ("participants", "clinicians")
 
 
@@ -46,12 +56,20 @@ def trial_design(
     *,
     blinding: Mapping[str, BlindingIndex] | None = None,
     case_definition: str | None = None,
+    exertion: AdjustedComparison | None = None,
 ) -> StudyDesign:
     """One participant's completed nof1 trial as a design; `results[0]` is the primary
-    outcome."""
+    outcome. `exertion` is the primary outcome's check against lagged exertion (the result
+    without and with it), when one was made."""
     if not results:
         raise ValueError("trial_design needs at least one result (the primary outcome first)")
     primary = results[0]
+    if exertion is not None and exertion.outcome != primary.outcome:
+        raise ValueError(
+            f"the exertion check is of {exertion.outcome!r}, not of the primary outcome "
+            f"{primary.outcome!r}"
+        )
+    adjusted = exertion is not None or any(_adjusted(r.coefficients) for r in results)
     rows = table[table["participant"].astype(str) == primary.participant]
     if rows.empty:
         rows = table
@@ -87,8 +105,9 @@ def trial_design(
         blinding_index=_blinding(blinding),
         case_definition=case_definition,
         concurrent_change_log=_change_log(protocol, rows),
-        exertion_logged=_exertion_logged(rows),
-        exertion_adjusted=any(_adjusted(r.coefficients) for r in results),
+        exertion_logged=adjusted or _exertion_logged(rows),
+        exertion_adjusted=adjusted,
+        exertion_changed_conclusion=exertion.changed if exertion is not None else None,
     )
 
 
@@ -233,7 +252,8 @@ def _change_log(protocol: Protocol | None, rows: pd.DataFrame) -> bool | None:
 
 
 def _exertion_logged(rows: pd.DataFrame) -> bool:
-    return "exertion_yesterday" in rows.columns and bool(rows["exertion_yesterday"].notna().any())
+    """Exertion was recorded: the diary's rating or a wearable's steps has a value."""
+    return any(c in rows.columns and bool(rows[c].notna().any()) for c in EXERTION_COLUMNS)
 
 
 def _adjusted(coefficients: Mapping[str, float]) -> bool:

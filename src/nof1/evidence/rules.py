@@ -183,9 +183,15 @@ def _carryover(d: StudyDesign) -> tuple[Status, str]:
 
 
 def _pem_confounding(d: StudyDesign) -> tuple[Status, str]:
-    logged = d.exertion_logged is True
-    if logged and d.exertion_adjusted:
+    if d.exertion_adjusted and d.exertion_changed_conclusion:
+        return PARTLY, (
+            "Activity was logged each day and the analysis allowed for it, but allowing for "
+            "exertion changed the conclusion, so the main result may reflect activity, not "
+            "only the treatment."
+        )
+    if d.exertion_adjusted:
         return ADDRESSED, "Activity was logged each day and the analysis allowed for it."
+    logged = d.exertion_logged is True
     if logged and _randomised_comparison(d):
         return PARTLY, (
             "Activity was logged each day and random order spreads crashes, but the "

@@ -1,12 +1,32 @@
 """How cards and reports write numbers, so that a number reads the same everywhere.
 
 Every number in an evidence card goes through these functions; the card tests rebuild each
-number with them from the result object and check the card shows nothing else.
+number with them from the result object and check the card shows nothing else. Reports use
+them too (`nof1.report.fmt` re-exports them), so there is one implementation of each.
+
+An effect on the log scale (an outcome analysed as log(value + offset), such as steps) is a
+ratio: it is written as a percentage change (`change`, `change_words`, `change_interval`,
+`change_interval_words`), never in outcome units.
 """
 
 from __future__ import annotations
 
-__all__ = ["amount", "interval_words", "number", "p_value", "percent", "share", "with_unit"]
+import math
+
+__all__ = [
+    "amount",
+    "change",
+    "change_interval",
+    "change_interval_words",
+    "change_words",
+    "interval_words",
+    "number",
+    "p_value",
+    "percent",
+    "percent_change",
+    "share",
+    "with_unit",
+]
 
 
 def percent(p: float | None) -> str:
@@ -45,6 +65,41 @@ def interval_words(low: float, high: float, unit: str, digits: int = 1) -> str:
     if low > 0:
         return f"{number(low, digits)} to {number(high, digits)} {unit} higher"
     return f"from {number(-low, digits)} {unit} lower to {number(high, digits)} {unit} higher"
+
+
+def percent_change(log_effect: float) -> str:
+    """The size of an effect on the log scale as a whole percentage, without its sign:
+    exp(effect) is the ratio active/placebo, so -0.08 reads as 8 (1 - exp(-0.08))."""
+    return number(100 * abs(math.expm1(log_effect)), 0)
+
+
+def change(log_effect: float) -> str:
+    """An effect on the log scale as a signed percentage change: '+12%', '-8%'."""
+    text = percent_change(log_effect)
+    return ("-" if log_effect < 0 and text != "0" else "+") + text + "%"
+
+
+def change_words(log_effect: float, unit: str = "") -> str:
+    """'12% higher', '8% lower' (with `unit`: '12% more steps', '8% fewer steps')."""
+    text = percent_change(log_effect) + "%"
+    if unit:
+        return f"{text} {'more' if log_effect >= 0 else 'fewer'} {unit}"
+    return f"{text} {'higher' if log_effect >= 0 else 'lower'}"
+
+
+def change_interval(low: float, high: float) -> str:
+    """A credible interval on the log scale as percentage changes: '-3% to +25%'."""
+    return f"{change(low)} to {change(high)}"
+
+
+def change_interval_words(low: float, high: float, unit: str = "") -> str:
+    """A credible interval on the log scale in words, like `interval_words`: '6% to 31%
+    higher', or 'from 6% lower to 31% higher' when it includes no change (with `unit`:
+    'from 6% fewer steps to 31% more steps')."""
+    if high < 0 or low > 0:
+        near, far = (high, low) if high < 0 else (low, high)
+        return f"{percent_change(near)}% to {change_words(far, unit)}"
+    return f"from {change_words(low, unit)} to {change_words(high, unit)}"
 
 
 def p_value(p: float) -> str:

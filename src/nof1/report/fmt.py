@@ -7,10 +7,17 @@ helpers (`nof1.evidence.wording`), so a number reads the same in the card and th
 
 from __future__ import annotations
 
-import math
-
 from nof1.evidence.card_trial import LIKELY
-from nof1.evidence.wording import amount, interval_words, number, percent, share
+from nof1.evidence.wording import (
+    amount,
+    change,
+    change_interval,
+    change_words,
+    interval_words,
+    number,
+    percent,
+    share,
+)
 
 __all__ = [
     "CONCLUSIONS",
@@ -113,27 +120,3 @@ EXERTION_SOURCES = {
 def exertion_source(column: str) -> str:
     """Where exertion was read from, in words."""
     return EXERTION_SOURCES.get(column, f"the column {column}")
-
-
-def _percent_change(log_effect: float) -> str:
-    return number(100 * abs(math.expm1(log_effect)), 0)
-
-
-def change(log_effect: float) -> str:
-    """An effect on the log scale as a signed percentage change: '+12%', '-8%'.
-    exp(effect) is the ratio active/placebo, so -0.08 reads as 8% lower (1 - exp(-0.08))."""
-    text = _percent_change(log_effect)
-    return ("-" if log_effect < 0 and text != "0" else "+") + text + "%"
-
-
-def change_words(log_effect: float, unit: str = "") -> str:
-    """'12% higher', '8% lower' (with `unit`: '12% more steps', '8% fewer steps')."""
-    text = _percent_change(log_effect) + "%"
-    if unit:
-        return f"{text} {'more' if log_effect >= 0 else 'fewer'} {unit}"
-    return f"{text} {'higher' if log_effect >= 0 else 'lower'}"
-
-
-def change_interval(low: float, high: float) -> str:
-    """A credible interval on the log scale as percentage changes: '-3% to +25%'."""
-    return f"{change(low)} to {change(high)}"

@@ -198,10 +198,10 @@ def build_trial_report(
         raise Nof1Error(f"participant {pid}: {reports[0].spec.label}: {reports[0].problem}")
     blinding, guess_tuple, problem = _blinding(guesses, periods)
     results = [r.result for r in reports if r.result is not None]
-    study = _with_exertion(
-        trial_design(protocol, rows, results, blinding=blinding, case_definition=case_definition),
-        reports[0],
-    )
+    # the primary outcome's exertion check decides whether the appraisal counts exertion as
+    # allowed for (its conclusion stood) or not (allowing for it changed the conclusion)
+    study = trial_design(protocol, rows, results, blinding=blinding,
+                         case_definition=case_definition, exertion=reports[0].exertion)
     card = trial_card(study, results, blinding=blinding, labels={s.id: s.label for s in specs})
     figures: dict[str, Any] = {}
     if plots:
@@ -318,18 +318,6 @@ def _exertion_source(rows: pd.DataFrame, outcome: str, exertion: str | None) -> 
         raise DataError(f"no values of exertion column {exertion!r} in the table",
                         column=exertion)
     return exertion
-
-
-def _with_exertion(study: Any, primary: OutcomeReport) -> Any:
-    """The appraisal's exertion facts as this report establishes them: activity was logged
-    when any exertion source has values (steps count too), and the analysis allowed for it
-    when the primary outcome's conclusion stands once exertion is adjusted for."""
-    if primary.exertion_source is None:
-        return study
-    update = {"exertion_logged": True}
-    if primary.exertion is not None and not primary.exertion.changed:
-        update["exertion_adjusted"] = True
-    return study.model_copy(update=update)
 
 
 def _primary(spec: OutcomeSpec, primary: bool) -> OutcomeSpec:
