@@ -132,6 +132,29 @@ def test_an_adjustment_that_changed_the_conclusion_only_partly_addresses_pem():
     assert stood.threat("pem_confounding").status is Status.ADDRESSED
 
 
+@pytest.mark.parametrize(("facts", "status", "says"), [
+    # adjusted, and the conclusion stood (or a study reports only the adjusted analysis)
+    ({"exertion_adjusted": True, "exertion_changed_conclusion": False}, Status.ADDRESSED,
+     "the analysis allowed for it"),
+    ({"exertion_adjusted": True}, Status.ADDRESSED, "the analysis allowed for it"),
+    # adjusted, and allowing for exertion changed the conclusion
+    ({"exertion_adjusted": True, "exertion_changed_conclusion": True}, Status.PARTLY,
+     "allowing for exertion changed the conclusion"),
+    # logged, not adjusted
+    ({}, Status.PARTLY, "the analysis did not adjust for it"),
+    ({"randomised": False}, Status.PARTLY, "the order of treatments was not random"),
+    # not logged
+    ({"exertion_logged": False}, Status.PARTLY, "activity was not logged"),
+    ({"exertion_logged": None}, Status.PARTLY, "activity was not reported"),
+    ({"exertion_logged": False, "randomised": False}, Status.OPEN, "Activity was not logged"),
+])
+def test_the_pem_reason_says_what_happened_to_exertion(facts, status, says):
+    threat = appraise(nof1_trial(**facts)).threat("pem_confounding")
+    assert threat.status is status and says in threat.reason
+    if facts.get("exertion_adjusted"):
+        assert "did not adjust" not in threat.reason
+
+
 def test_without_a_log_random_order_only_partly_covers_other_changes():
     threat = appraise(nof1_trial(concurrent_change_log=None)).threat("concurrent_changes")
     assert threat.status is Status.PARTLY and "not reported" in threat.reason

@@ -8,11 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from nof1.analysis.exertion import AdjustedComparison, ArmShift
 from nof1.analysis.series import SeriesAnalysis
 from nof1.analysis.simulate import Assumptions, TrialDesign, simulate_table
 from nof1.analysis.single import SingleTrial
 from nof1.blinding_index import bang_index
 from nof1.evidence import Status, appraise, series_card, series_design, trial_design
+from nof1.evidence.from_trial import OBJECTIVE, WEARABLE_METRICS
 from nof1.protocol import load_template
 
 STANDARD = TrialDesign(pairs=3, period_days=28, run_in_days=14, washout_days=7)
@@ -84,6 +86,50 @@ def test_exertion_counts_as_logged_only_with_values(protocol):
     assert trial_design(protocol, table, [fit(table)]).exertion_logged is False
 
 
+def exertion_check(result, *, changed: bool) -> AdjustedComparison:
+    """The primary outcome's exertion check; `changed`: the adjusted verdict differs."""
+    stood = AdjustedComparison.of(result, result, "exertion_yesterday", (1, 2, 3))
+    if not changed:
+        return stood
+    arm = next(iter(result.effects))
+    return replace(stood, arms={arm: ArmShift(arm, "unclear", "small", -0.6, -1.2)})
+
+
+def test_an_exertion_check_whose_conclusion_stood_addresses_pem(protocol):
+    table = trial_table().drop(columns="exertion_yesterday")
+    table["steps"] = 3500.0
+    result = fit(table)
+    design = trial_design(protocol, table, [result], exertion=exertion_check(result,
+                                                                               changed=False))
+    assert (design.exertion_logged, design.exertion_adjusted) == (True, True)
+    assert design.exertion_changed_conclusion is False
+    threat = appraise(design).threat("pem_confounding")
+    assert threat.status is Status.ADDRESSED and "allowed for it" in threat.reason
+
+
+def test_an_exertion_check_that_changed_the_conclusion_leaves_pem_partly_addressed(protocol):
+    table = trial_table()
+    result = fit(table)
+    design = trial_design(protocol, table, [result], exertion=exertion_check(result,
+                                                                               changed=True))
+    assert design.exertion_adjusted is True and design.exertion_changed_conclusion is True
+    threat = appraise(design).threat("pem_confounding")
+    assert threat.status is Status.PARTLY
+    assert "allowing for exertion changed the conclusion" in threat.reason
+    assert "did not adjust" not in threat.reason
+    # without a check, whether the conclusion changed is not reported
+    assert trial_design(protocol, table, [result]).exertion_changed_conclusion is None
+
+
+def test_the_exertion_check_must_be_of_the_primary_outcome(protocol):
+    table = trial_table()
+    table["pain"] = table["fatigue"] + 1
+    pain = fit(table, "pain")
+    with pytest.raises(ValueError, match="primary outcome 'fatigue'"):
+        trial_design(protocol, table, [fit(table), pain],
+                     exertion=exertion_check(pain, changed=False))
+
+
 def test_an_analysis_adjusting_for_exertion_addresses_pem(protocol):
     table = trial_table()
     table["exertion_lag1"] = np.random.default_rng(2).normal(size=len(table))
@@ -125,11 +171,13 @@ def test_the_blinding_index_is_carried_into_the_design(protocol):
     assert all(c.estimate == index[c.arm].estimate for c in design.blinding_index)
 
 
-def test_a_wearable_outcome_is_objective(protocol):
+@pytest.mark.parametrize("column", WEARABLE_METRICS)
+def test_a_wearable_outcome_is_objective(column):
     table = trial_table()
-    table["steps"] = 4000 + 100 * table["fatigue"]
-    result = SingleTrial("steps", better="higher", washout_days=7).fit(table).result_
+    table[column] = 40 + table["fatigue"]
+    result = SingleTrial(column, better="higher", washout_days=7).fit(table).result_
     assert trial_design(None, table, [result]).outcome_measure == "objective"
+    assert trial_design(None, table, [fit(table)]).outcome_measure == "self-report"
 
 
 def test_a_pair_with_one_arm_is_not_counted_as_randomised(protocol):
@@ -197,10 +245,10 @@ def test_a_negative_washout_is_refused():
 
 
 def test_the_wearable_columns_are_those_the_importers_write():
-    from nof1.evidence.from_trial import WEARABLE_METRICS
     from nof1.wearables import METRICS
 
-    assert WEARABLE_METRICS == METRICS
+    assert WEARABLE_METRICS == METRICS and set(METRICS) == OBJECTIVE
+    assert "hrv" not in OBJECTIVE  # no such column: the HRV columns name their measure
 
 
 def test_steps_alone_count_as_logged_exertion(protocol):
@@ -209,3 +257,6 @@ def test_steps_alone_count_as_logged_exertion(protocol):
     result = SingleTrial("fatigue", washout_days=7).fit(table).result_
     assert trial_design(protocol, table, [result]).exertion_logged is True
     assert trial_design(protocol, table.drop(columns="steps"), [result]).exertion_logged is False
+    table["steps"] = np.nan  # a column without values records nothing
+    design = trial_design(protocol, table, [result])
+    assert design.exertion_logged is False and design.exertion_adjusted is False

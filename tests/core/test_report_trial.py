@@ -289,7 +289,10 @@ def test_the_report_says_when_allowing_for_exertion_changed_the_conclusion():
     assert "The adjustment changed the conclusion" in page
     assert ("changed this conclusion, from no clear difference to a benefit that may be too "
             "small to matter") in re.sub(r"\s+", " ", page)
-    assert report.card.appraisal.threat("pem_confounding").status.value != "addressed"
+    pem = report.card.appraisal.threat("pem_confounding")
+    assert pem.status.value == "partly addressed"
+    assert "allowing for exertion changed the conclusion" in pem.reason
+    assert "did not adjust" not in pem.reason
 
 
 def test_without_exertion_records_or_when_asked_there_is_no_exertion_check(table):
@@ -302,6 +305,12 @@ def test_without_exertion_records_or_when_asked_there_is_no_exertion_check(table
         assert "Adjusting for exertion" not in page and "Crashes after exertion (" not in page
     with pytest.raises(Nof1Error, match="exertion column 'heart_rate'"):
         build_trial_report(table, exertion="heart_rate", plots=False)
+    # steps alone count as logged activity, even when no check was asked for
+    steps_only = build_trial_report(table.drop(columns="exertion_yesterday"), exertion=None,
+                                    plots=False)
+    pem = steps_only.card.appraisal.threat("pem_confounding")
+    assert pem.status.value == "partly addressed" and "did not adjust" in pem.reason
+    assert steps_only.card.appraisal.study.exertion_logged is True
 
 
 def test_steps_are_analysed_on_the_log_scale_and_read_as_a_percentage_change(table):
