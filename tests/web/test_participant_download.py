@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import pytest
@@ -23,8 +24,13 @@ from test_participant_fixtures import (  # noqa: F401 - fixtures, used by name
     unblinded,
     url,
 )
+from wearable_files import apple_zip, uploaded
+
+from nof1.web.wearables.services import confirm, preview
 
 pytestmark = pytest.mark.django_db
+WEARABLE = ["steps", "resting_hr", "hrv_sdnn_ms", "hrv_rmssd_ms", "sleep_hours"]
+MARCH_28, MARCH_29 = "2026-03-28", "2026-03-29"
 
 
 def rows(response):
@@ -74,3 +80,52 @@ def test_another_participants_data_are_not_found(pat, other_enrolment):
 def test_staff_are_refused(client_for, clinician, pharmacist, enrolment):
     for person in (clinician, pharmacist):
         assert client_for(person).get(url("download", enrolment)).status_code == 403
+
+
+def add_wearable_days(user, enrolment):
+    """Apple Watch values for 28 and 29 March 2026 (trial days 27 and 28), stored."""
+    confirm(user, preview(user, enrolment, uploaded("export.zip", apple_zip())))
+
+
+def test_the_wearable_columns_come_after_the_diarys_and_are_blank_when_none(pat, enrolment):
+    table = rows(pat.get(url("download", enrolment)))
+    assert list(table[0])[-6:] == ["backfilled", *WEARABLE]
+    assert all(table[0][name] == "" for name in WEARABLE)
+
+
+def test_before_unblinding_it_has_the_stored_wearable_days_and_no_arm_or_dose(
+    pat, participant, enrolment, today
+):
+    add_wearable_days(participant, enrolment)
+    today.set(dt.date(2026, 3, 30))
+    pat.post(url("diary_day", enrolment, MARCH_28), GOOD_DAY)
+    response = pat.get(url("download", enrolment))
+    table = {row["date"]: row for row in rows(response)}
+    assert list(next(iter(table.values())))[-6:] == ["backfilled", *WEARABLE]
+    march_28, march_29 = table[MARCH_28], table[MARCH_29]
+    assert (march_28["steps"], march_28["resting_hr"], march_28["hrv_sdnn_ms"]) == (
+        "1000", "56", "45"
+    )
+    assert march_28["hrv_rmssd_ms"] == "" and march_28["sleep_hours"] == ""
+    assert march_28["fatigue"] == "4" and march_28["diary"] == "complete"
+    assert (march_29["steps"], march_29["sleep_hours"]) == ("500", "7")
+    assert march_29["diary"] == "missing"
+    assert all(table[day(1).isoformat()][name] == "" for name in WEARABLE)
+    assert sum(row["steps"] != "" for row in table.values()) == 2
+    assert "arm" not in march_28 and "dose_mg" not in march_28
+    assert not leaks(enrolment, response.content.decode())
+
+
+def test_after_unblinding_the_wearable_days_are_there_too_in_the_same_place(
+    pat, participant, clinician, enrolment, today
+):
+    add_wearable_days(participant, enrolment)
+    unblinded(clinician, enrolment, today)
+    table = rows(pat.get(url("download", enrolment)))
+    assert list(table[0])[:7] == ["participant", "day", "date", "period", "pair", "arm", "dose_mg"]
+    assert list(table[0])[-6:] == ["backfilled", *WEARABLE]
+    assert list(table[0]).count("steps") == 1  # not also where the daily table puts it
+    by_day = {row["date"]: row for row in table}
+    assert (by_day[MARCH_28]["steps"], by_day[MARCH_28]["resting_hr"]) == ("1000", "56")
+    assert by_day[MARCH_29]["sleep_hours"] == "7" and by_day[MARCH_29]["arm"]
+    assert sum(row["steps"] != "" for row in table) == 2

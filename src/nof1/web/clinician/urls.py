@@ -4,6 +4,7 @@ through the clinician's own trials (see views/_access.py)."""
 from django.urls import path
 
 from nof1.web.clinician.views import carers, end, monitoring, participants, trials
+from nof1.web.wearables import views as wearables
 
 app_name = "clinician"
 
@@ -29,6 +30,8 @@ urlpatterns = [
     path(P + "carers/", carers.carers, name="carers"),
     path(P + "monitoring/", monitoring.dashboard, name="dashboard"),
     path(P + "monitoring/trend/", monitoring.dashboard_trend, name="dashboard_trend"),
+    path(P + "wearables/", wearables.clinic_upload, name="wearables"),
+    path(P + "wearables/<uuid:import_id>/", wearables.clinic_import, name="wearable_import"),
     path(P + "unblinding/", end.unblinding, name="unblinding"),
     path(P + "results/", end.results, name="results"),
     path(P + "results/report.pdf", end.report, {"fmt": "pdf"}, name="report_pdf"),

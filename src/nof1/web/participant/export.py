@@ -4,7 +4,9 @@ After the whole allocation is unblinded this is the canonical daily table (with 
 dose_mg) from `nof1.web.diary.table.daily_table`. Before then the participant may not read that
 table (it would be the same as trends and scores during the trial), but they may always take
 away what they entered themselves: the same rows without arm or dose, built here from their
-own diary. Either way the side effects, notes and the backfilled flag are added.
+own diary. Either way the side effects, notes and the backfilled flag are added, then their
+stored wearable days (`WEARABLE_COLUMNS`, always present, blank on a day with no value), in
+the same place before and after unblinding.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ import math
 from typing import Any
 
 from nof1.web.diary.models import DiaryEntry, EntryStatus, WeeklyResponse
-from nof1.web.diary.table import daily_table
+from nof1.web.diary.table import WEARABLE_COLUMNS, daily_table
 from nof1.web.participant.trial_days import schedule_of
 from nof1.web.trials import clock
 from nof1.web.trials.models import Enrolment
 from nof1.web.trials.services.unblinding import revealed_arms
+from nof1.web.wearables.models import WearableDay
 
 EXTRA_COLUMNS = (
     "side_effects",
@@ -35,18 +38,29 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def own_data_csv(user: Any, enrolment: Enrolment) -> str:
     entries = {entry.day: entry for entry in DiaryEntry.objects.filter(enrolment=enrolment)}
+    wearable = {
+        day["date"]: day
+        for day in WearableDay.objects.filter(enrolment=enrolment).values("date", *WEARABLE_COLUMNS)
+    }
     if revealed_arms(enrolment) is not None:
         table = daily_table(user, enrolment, after_unblinding=True)
+        # the wearable values go last, below, wherever the daily table puts them
+        table = table.drop(columns=[c for c in WEARABLE_COLUMNS if c in table.columns])
         columns = [str(c) for c in table.columns]
         rows = [dict(zip(columns, values, strict=True)) for values in table.itertuples(index=False)]
     else:
         columns, rows = _blinded_rows(enrolment, entries)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*columns, *EXTRA_COLUMNS])
+    writer.writerow([*columns, *EXTRA_COLUMNS, *WEARABLE_COLUMNS])
     for row in rows:
         day = _as_date(row["date"])
-        writer.writerow([_cell(row[name]) for name in columns] + _extras(entries.get(day)))
+        measured = wearable.get(day, {})
+        writer.writerow(
+            [_cell(row[name]) for name in columns]
+            + _extras(entries.get(day))
+            + [_cell(measured.get(name)) for name in WEARABLE_COLUMNS]
+        )
     return out.getvalue()
 
 

@@ -1,9 +1,16 @@
-"""The wearable pages, under /me/<enrolment>/wearables/: send an export, check what it holds,
-then add it or discard it.
+"""The wearable pages: send an export, check what it holds, then add it or discard it.
 
-The participant pages' rules apply (`participant_page`): the participant or their carer; 403
-for other roles, 404 for anyone else's enrolment or import. (The services also let the trial's
-clinician import; no clinic page offers it yet.)
+The same pages twice, on the same services and templates (only the layout they extend and the
+URLs they link to differ, `Side`):
+
+- /me/<enrolment>/wearables/ (participant:wearables:*): the participant pages' rules
+  (`participant_page`): the participant or their carer; 403 for other roles, 404 for anyone
+  else's enrolment or import.
+- /clinic/participants/<enrolment>/wearables/ (clinician:wearables, clinician:wearable_import):
+  the clinic's rules (`clinician_view`): the trial's clinician, second factor passed; 403 for
+  other roles, 404 for another clinician's participant or import.
+
+Nothing here names an arm or a dose: an import holds device values and dates only.
 
 Large files: Django keeps an upload above FILE_UPLOAD_MAX_MEMORY_SIZE in a temporary file, not
 in memory, and `SizeGuard` stops reading, keeping nothing, once the file passes
@@ -15,17 +22,20 @@ exactly the same CSRF check itself once the guard is in place (`_checked`).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from nof1.wearables import METRICS
-from nof1.web.accounts.access import htmx_aware_redirect, owned_or_404
+from nof1.web.accounts.access import AuthenticatedRequest, htmx_aware_redirect, owned_or_404
+from nof1.web.clinician.views._access import clinician_view, enrolment_for_clinician
 from nof1.web.participant.views.common import invalid_status, is_htmx, page, participant_page
 from nof1.web.trials.errors import WorkflowError
 from nof1.web.trials.models import Enrolment
@@ -67,6 +77,38 @@ SKIP_REASONS = {
 SHOWN_DAYS = 3  # first and last days in the preview's table
 
 
+@dataclass(frozen=True)
+class Side:
+    """Who is looking: the layout the templates extend, the URL names they link to, and how
+    they speak (to the participant, or about them to their clinician)."""
+
+    layout: str
+    upload: str
+    item: str
+    clinic: bool
+
+    def context(self) -> dict[str, Any]:
+        return {
+            "layout": self.layout,
+            "upload_view": self.upload,
+            "import_view": self.item,
+            "clinic": self.clinic,
+            "whose": "the" if self.clinic else "your",
+            "title_tag": "h2" if self.clinic else "h1",  # the clinic's page head holds the h1
+            "section_tag": "h3" if self.clinic else "h2",
+        }
+
+
+PARTICIPANT = Side(
+    "participant/layout.html", "participant:wearables:upload", "participant:wearables:import",
+    clinic=False,
+)
+CLINIC = Side(
+    "wearables/clinic_layout.html", "clinician:wearables", "clinician:wearable_import",
+    clinic=True,
+)
+
+
 class SizeGuard(FileUploadHandler):
     """Stops an upload once it passes `limit` bytes; the rest of the body is read and
     dropped, so the person gets a page saying why rather than a broken connection."""
@@ -88,51 +130,102 @@ class SizeGuard(FileUploadHandler):
         return None
 
 
+def _render(request: HttpRequest, enrolment: Enrolment, side: Side, template: str,
+            context: dict[str, Any], *, status: int = 200) -> HttpResponse:
+    """A wearable page in `side`'s frame: the participant's `page`, or the clinic's."""
+    shared = {**side.context(), **context}
+    if side.clinic:
+        shared = {"enrolment": enrolment, "trial": enrolment.trial, **shared}
+        return render(request, template, shared, status=status)
+    return page(request, enrolment, template, shared, status=status)
+
+
+# -- the participant's pages (participant:wearables:*) ----------------------------------------
+
+
 @csrf_exempt  # checked in `_checked`, after the size guard is in place
 @require_http_methods(["GET", "POST"])
 @participant_page
 def upload(request: HttpRequest, enrolment: Enrolment) -> HttpResponse:
+    return _upload(request, enrolment, PARTICIPANT)
+
+
+@require_http_methods(["GET", "POST"])
+@participant_page
+def wearable_import(request: HttpRequest, enrolment: Enrolment, import_id: Any) -> HttpResponse:
+    return _import(request, enrolment, import_id, PARTICIPANT)
+
+
+# -- the trial's clinician's pages (clinician:wearables, clinician:wearable_import) -----------
+
+
+@csrf_exempt  # checked in `_checked`, after the size guard is in place
+@require_http_methods(["GET", "POST"])
+@never_cache
+@clinician_view
+def clinic_upload(request: AuthenticatedRequest, enrolment_id: Any) -> HttpResponse:
+    return _upload(request, enrolment_for_clinician(request, enrolment_id), CLINIC)
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+@clinician_view
+def clinic_import(
+    request: AuthenticatedRequest, enrolment_id: Any, import_id: Any
+) -> HttpResponse:
+    return _import(request, enrolment_for_clinician(request, enrolment_id), import_id, CLINIC)
+
+
+# -- the pages themselves -----------------------------------------------------------------------
+
+
+def _upload(request: HttpRequest, enrolment: Enrolment, side: Side) -> HttpResponse:
     if request.method != "POST":
-        return _upload_page(request, enrolment, UploadForm())
+        return _upload_page(request, enrolment, side, UploadForm())
     limit = max_upload_bytes()
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
     if length > limit + FORM_SLACK:  # refused before a byte of it is read
-        return _upload_page(request, enrolment, UploadForm(), error=too_large_message(limit))
+        return _upload_page(request, enrolment, side, UploadForm(),
+                            error=too_large_message(limit))
     guard = SizeGuard(limit)
     request.upload_handlers.insert(0, guard)
-    return _checked(request, enrolment, guard)
+    return _checked(request, enrolment, side, guard)
 
 
 @csrf_protect
-def _checked(request: HttpRequest, enrolment: Enrolment, guard: SizeGuard) -> HttpResponse:
+def _checked(
+    request: HttpRequest, enrolment: Enrolment, side: Side, guard: SizeGuard
+) -> HttpResponse:
     form = UploadForm(request.POST, request.FILES)
     if guard.too_large:
-        return _upload_page(request, enrolment, UploadForm(), error=too_large_message())
+        return _upload_page(request, enrolment, side, UploadForm(), error=too_large_message())
     if not form.is_valid():
-        return _upload_page(request, enrolment, form)
+        return _upload_page(request, enrolment, side, form)
     data = form.cleaned_data
     try:
         pending = preview(
             request.user, enrolment, data["file"], data["format"], hrv=data["hrv"] or None
         )
     except (ImportRefused, WorkflowError) as error:
-        return _upload_page(request, enrolment, form, error=str(error))
-    url = reverse("participant:wearables:import", args=[enrolment.pk, pending.pk])
-    return htmx_aware_redirect(request, url)
+        return _upload_page(request, enrolment, side, form, error=str(error))
+    return htmx_aware_redirect(request, reverse(side.item, args=[enrolment.pk, pending.pk]))
 
 
 def _upload_page(
-    request: HttpRequest, enrolment: Enrolment, form: UploadForm, *, error: str = ""
+    request: HttpRequest, enrolment: Enrolment, side: Side, form: UploadForm, *, error: str = ""
 ) -> HttpResponse:
     first, last = trial_days(enrolment)
     imports = WearableImport.objects.filter(enrolment=enrolment).order_by("-created_at")[:10]
     template = "wearables/_upload.html" if is_htmx(request) else "wearables/upload.html"
-    return page(
+    if side.clinic:
+        form.fields["file"].label = "The participant\u2019s export file"
+    return _render(
         request,
         enrolment,
+        side,
         template,
         {
             "form": form,
@@ -147,9 +240,9 @@ def _upload_page(
     )
 
 
-@require_http_methods(["GET", "POST"])
-@participant_page
-def wearable_import(request: HttpRequest, enrolment: Enrolment, import_id: Any) -> HttpResponse:
+def _import(
+    request: HttpRequest, enrolment: Enrolment, import_id: Any, side: Side
+) -> HttpResponse:
     """The preview while pending (Add / Discard), and what happened once decided."""
     row = owned_or_404(request, WearableImport.objects.filter(enrolment=enrolment), id=import_id)
     error: str = ""
@@ -170,9 +263,10 @@ def wearable_import(request: HttpRequest, enrolment: Enrolment, import_id: Any) 
             except (ImportRefused, WorkflowError) as refused:
                 error = str(refused)
             row.refresh_from_db()
-    return page(
+    return _render(
         request,
         enrolment,
+        side,
         "wearables/import.html",
         {
             **describe(row),
