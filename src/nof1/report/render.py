@@ -54,8 +54,8 @@ def render_html(report: Any, *, generated_on: str | None = None) -> str:
     return str(template.render(report=report, r=report, css=css, generated_on=generated_on))
 
 
-def write_pdf(html: str, path: Path) -> None:
-    """WeasyPrint draws the same HTML; imported here because it is slow to import."""
+def pdf_bytes(html: str) -> bytes:
+    """WeasyPrint draws the HTML as a PDF; imported here because it is slow to import."""
     import logging
 
     from weasyprint import HTML
@@ -63,7 +63,11 @@ def write_pdf(html: str, path: Path) -> None:
     # WeasyPrint logs every CSS property it does not support; a report needs none of them
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
-    HTML(string=html).write_pdf(str(path))
+    return bytes(HTML(string=html).write_pdf())
+
+
+def write_pdf(html: str, path: Path) -> None:
+    Path(path).write_bytes(pdf_bytes(html))
 
 
 def write_report(

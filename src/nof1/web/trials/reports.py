@@ -10,9 +10,7 @@ report can never reach a blinded person.
 
 from __future__ import annotations
 
-import tempfile
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -68,16 +66,10 @@ def register_cards() -> tuple[Any, ...]:
 
 def download(report: Any, fmt: str, stem: str) -> HttpResponse:
     """The report as an attachment: self-contained HTML, or the PDF drawn from it."""
-    from nof1.report.render import render_html, write_pdf
+    from nof1.report.render import pdf_bytes, render_html
 
     html = render_html(report)
-    if fmt == "html":
-        body = html.encode("utf-8")
-    else:
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "report.pdf"
-            write_pdf(html, path)
-            body = path.read_bytes()
+    body = html.encode("utf-8") if fmt == "html" else pdf_bytes(html)
     response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{stem}.{fmt}"'
     response["Cache-Control"] = "no-store"
