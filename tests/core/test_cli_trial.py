@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from nof1.blinding import SealedAllocation
 from nof1.cli import main
 from nof1.protocol import load_template, template_names
 from nof1.randomization import Allocation, verify
@@ -66,7 +67,12 @@ def test_no_blinded_output_names_an_arm_or_a_dose_before_unblinding(capsys, tmp_
     nof1(capsys, "unblind", folder, "--key", folder / "pharmacist/key.txt", "--reason",
          "emergency", "--period", "1", "--who", "dr-a")
     for name in (*BLINDED_FILES, "unblinding-log.jsonl", "unblinding-log.jsonl.head"):
-        text = (folder / name).read_text(encoding="utf-8").lower()
+        text = (folder / name).read_text(encoding="utf-8")
+        if name == "sealed-allocation.json":  # random base64 ciphertext may spell "-mg_" by chance
+            sealed = SealedAllocation.load(folder / name)
+            for token in (*sealed.period_tokens, sealed.allocation_token):
+                text = text.replace(token, "<ciphertext>")
+        text = text.lower()
         for word in leaks(template):
             pattern = rf"(?<![0-9a-z.]){re.escape(word)}(?![0-9a-z])"
             assert not re.search(pattern, text), f"{name} reveals {word!r}"
