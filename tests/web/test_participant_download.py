@@ -26,6 +26,7 @@ from test_participant_fixtures import (  # noqa: F401 - fixtures, used by name
 )
 from wearable_files import apple_zip, uploaded
 
+from nof1.web.diary.models import DiaryEntry
 from nof1.web.wearables.services import confirm, preview
 
 pytestmark = pytest.mark.django_db
@@ -70,6 +71,25 @@ def test_after_unblinding_it_is_the_canonical_daily_table(pat, clinician, enrolm
     assert list(table[0])[:7] == ["participant", "day", "date", "period", "pair", "arm", "dose_mg"]
     assert {row["arm"] for row in table} == {"run-in", "placebo", "ldn-4.5mg"}
     assert table[0]["date"] == START.isoformat()
+
+
+def test_every_column_is_named_once_before_and_after_unblinding(
+    pat, clinician, enrolment, today
+):
+    def header_and_rows():
+        response = pat.get(url("download", enrolment))
+        return next(csv.reader(io.StringIO(response.content.decode()))), rows(response)
+
+    pat.post(url("today", enrolment), {**GOOD_DAY, "side_effects": ["nausea"]})
+    header, table = header_and_rows()
+    assert len(header) == len(set(header)), sorted(header)
+    assert table[0]["side_effects"] == "nausea"
+    DiaryEntry.objects.filter(enrolment=enrolment).delete()
+    unblinded(clinician, enrolment, today)
+    DiaryEntry.objects.filter(enrolment=enrolment, day=START).update(side_effects=["nausea"])
+    header, table = header_and_rows()
+    assert len(header) == len(set(header)), sorted(header)
+    assert table[0]["side_effects"] == "nausea" and table[0]["arm"] == "run-in"
 
 
 def test_another_participants_data_are_not_found(pat, other_enrolment):

@@ -44,8 +44,9 @@ def own_data_csv(user: Any, enrolment: Enrolment) -> str:
     }
     if revealed_arms(enrolment) is not None:
         table = daily_table(user, enrolment, after_unblinding=True)
-        # the wearable values go last, below, wherever the daily table puts them
-        table = table.drop(columns=[c for c in WEARABLE_COLUMNS if c in table.columns])
+        # the wearable values and the extras go last, below, wherever the daily table puts them
+        later = (*EXTRA_COLUMNS, *WEARABLE_COLUMNS)
+        table = table.drop(columns=[c for c in later if c in table.columns])
         columns = [str(c) for c in table.columns]
         rows = [dict(zip(columns, values, strict=True)) for values in table.itertuples(index=False)]
     else:
