@@ -156,33 +156,48 @@ def import_(
 
 
 @click.command()
-@click.argument("fmt", metavar="FORMAT", type=click.Choice(["fhir", "odm", "redcap"]))
+@click.argument(
+    "fmt",
+    metavar="FORMAT",
+    type=click.Choice(["fhir", "odm", "redcap", "csv", "parquet"]),
+)
 @click.argument("data", type=click.Path(dir_okay=False, exists=True))
 @click.option(
     "--protocol",
     "protocol_name",
-    required=True,
-    help="The trial's protocol: a bundled template name or a protocol TOML file.",
+    help="The trial's protocol: a bundled template name or a protocol TOML file (needed for "
+    "fhir, odm and redcap).",
 )
 @click.option(
     "--out",
     required=True,
     type=click.Path(dir_okay=False),
     help="FHIR: a .json Bundle; ODM: an .xml file; REDCap: the records CSV (the data "
-    "dictionary is written beside it as NAME-dictionary.csv).",
+    "dictionary is written beside it as NAME-dictionary.csv); csv/parquet: the canonical "
+    "daily table (.csv, or .parquet/.pq).",
 )
-def export(fmt: str, data: str, protocol_name: str, out: str) -> None:
+def export(fmt: str, data: str, protocol_name: str | None, out: str) -> None:
     """Export a daily table in a research standard: a FHIR R5 Bundle, a CDISC ODM 1.3.2 file,
-    or a REDCap data dictionary and records CSV."""
+    a REDCap data dictionary and records CSV, or the canonical daily table as CSV or Parquet
+    (checked on the way in, so what is written loads back exactly)."""
     from nof1 import data as dataio
     from nof1 import interop
     from nof1.trial_folder import resolve_protocol
 
-    protocol = resolve_protocol(protocol_name)
-    table = dataio.load(data)
     path = Path(out)
     if not path.parent.is_dir():
         raise Nof1Error(f"{path}: the folder {path.parent} does not exist")
+    table = dataio.load(data)
+    if fmt in ("csv", "parquet"):
+        wanted = (".csv",) if fmt == "csv" else (".parquet", ".pq")
+        if path.suffix.lower() not in wanted:
+            raise Nof1Error(f"{path}: a {fmt} export is written to a {' or '.join(wanted)} file")
+        dataio.save(table, path)
+        console().print(f"wrote {path} ({len(table)} rows, {len(table.columns)} columns)")
+        return
+    if protocol_name is None:
+        raise Nof1Error(f"a {fmt} export needs the trial's protocol: add --protocol NAME-OR-FILE")
+    protocol = resolve_protocol(protocol_name)
     if fmt == "fhir":
         path.write_text(interop.fhir_json(protocol, table), encoding="utf-8")
         written = [path]

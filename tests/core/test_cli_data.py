@@ -1,5 +1,6 @@
 """`nof1 import` adds wearable days to a daily table by date (twice is harmless); `nof1 export`
-writes FHIR, ODM and REDCap files that our own readers and validators accept."""
+writes FHIR, ODM and REDCap files that our own readers and validators accept, and the canonical
+table as CSV or Parquet."""
 
 from __future__ import annotations
 
@@ -165,6 +166,25 @@ def test_export_writes_redcap_files_that_read_back(capsys, tmp_path, table_path)
     assert [o.id for o in outcomes] == ["fatigue"]
     original = dataio.load(table_path)
     assert table["fatigue"].tolist() == pytest.approx(original["fatigue"].tolist(), nan_ok=True)
+
+
+@pytest.mark.parametrize("name", ["copy.csv", "copy.parquet"])
+def test_export_writes_the_canonical_table_that_loads_back_exactly(
+    capsys, tmp_path, table_path, name
+):
+    out = tmp_path / name
+    code, stdout, err = nof1(capsys, "export", name.split(".")[1], table_path, "--out", out)
+    assert code == 0, err
+    assert str(out) in stdout
+    pd.testing.assert_frame_equal(dataio.load(out), dataio.load(table_path), check_dtype=False)
+
+
+def test_export_refuses_a_mismatched_suffix_or_a_missing_protocol(capsys, tmp_path, table_path):
+    code, _, err = nof1(capsys, "export", "parquet", table_path, "--out", tmp_path / "x.csv")
+    assert code != 0 and ".parquet or .pq" in err
+    code, _, err = nof1(capsys, "export", "fhir", table_path, "--out", tmp_path / "x.json")
+    assert code != 0 and "--protocol" in err
+    assert not list(tmp_path.glob("x.*"))
 
 
 def test_apple_zip_imports_through_the_command(capsys, tmp_path, table_path):
