@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from io import StringIO
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from test_participant_fixtures import (  # noqa: F401 - fixtures, used by name
@@ -29,7 +31,7 @@ from nof1.web.research.pooling import pooled_table
 from nof1.web.trials import clock
 from nof1.web.trials.errors import WorkflowError
 from nof1.web.wearables.models import ImportStatus, WearableDay, WearableImport
-from nof1.web.wearables.services import ConflictError, confirm, discard, preview
+from nof1.web.wearables.services import ConflictError, confirm, discard, discard_stale, preview
 
 pytestmark = pytest.mark.django_db
 WEARABLE = ["steps", "resting_hr", "hrv_sdnn_ms", "hrv_rmssd_ms", "sleep_hours"]
@@ -159,6 +161,28 @@ def test_a_decided_upload_cannot_be_decided_again(pat, participant, enrolment):
     response = decide(pat, pending)
     assert response.status_code == 400 and "already discarded" in response.content.decode()
     assert not WearableDay.objects.exists()
+
+
+def test_an_upload_left_pending_for_a_week_is_discarded_by_the_nightly_checks(
+    participant, enrolment
+):
+    forgotten, recent, added = (sent(participant, enrolment) for _ in range(3))
+    confirm(participant, added)
+    week_ago = timezone.now() - dt.timedelta(days=7, minutes=1)
+    WearableImport.objects.filter(pk__in=[forgotten.pk, added.pk]).update(imported_at=week_ago)
+    out = StringIO()
+    call_command("nightly_checks", stdout=out)
+    assert "wearable uploads discarded after 7 days: 1" in out.getvalue()
+    forgotten.refresh_from_db()
+    assert forgotten.status == ImportStatus.DISCARDED and forgotten.daily == []
+    assert forgotten.decided_by is None and forgotten.sha256  # provenance kept
+    assert WearableImport.objects.get(pk=recent.pk).status == ImportStatus.PENDING
+    assert WearableImport.objects.get(pk=added.pk).status == ImportStatus.CONFIRMED
+    event = AuditEvent.objects.filter(table="wearables.WearableImport").order_by("seq").last()
+    assert event.object_id == str(forgotten.pk) and event.actor is None
+    assert event.reason == "not added within 7 days" and "daily" not in event.new
+    assert discard_stale(timezone.now()) == 0  # nothing left to do
+    assert WearableDay.objects.count() == 2  # the added upload's days are untouched
 
 
 def test_every_write_is_audited_without_copying_the_pending_days(participant, enrolment):

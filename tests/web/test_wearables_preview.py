@@ -51,6 +51,14 @@ def test_it_shows_the_dates_the_days_the_values_found_and_the_device(pat, pendin
     assert not WearableDay.objects.exists()
 
 
+def test_it_says_when_an_undecided_upload_will_be_discarded(pat, pending):
+    WearableImport.objects.filter(pk=pending.pk).update(
+        imported_at=dt.datetime(2026, 3, 30, 9, tzinfo=dt.UTC)
+    )
+    body = pat.get(page_of(pending)).content.decode()
+    assert "If nothing is decided by 6 April, the file is discarded and nothing is added" in body
+
+
 def test_its_table_holds_the_days_with_their_values(pat, pending):
     body = pat.get(page_of(pending)).content.decode()
     assert "Sat 28 Mar 2026" in body and "Sun 29 Mar 2026" in body

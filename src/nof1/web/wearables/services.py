@@ -62,6 +62,7 @@ __all__ = [
     "confirm",
     "detect_format",
     "discard",
+    "discard_stale",
     "earlier_import",
     "max_upload_bytes",
     "preview",
@@ -70,6 +71,10 @@ __all__ = [
 
 AUTO = "auto"
 DEFAULT_MAX_MB = 2048
+# An upload nobody added or discarded within this many days is discarded by the nightly
+# checks, so a forgotten preview does not keep health data outside the trial's record.
+# nof1's choice: a week leaves room for a bad spell before the person gets back to it.
+STALE_AFTER_DAYS = 7
 # Randomised, running or finished: the trial's days are fixed. Not before (no days yet),
 # not after withdrawal or an ineligible screening.
 OPEN = (EnrolmentStatus.ENROLLED, EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED)
@@ -402,6 +407,25 @@ def discard(user: Any, pending: WearableImport) -> WearableImport:
         row = _still_pending(pending)
         _decide(user, row, ImportStatus.DISCARDED, "discarded")
     return row
+
+
+def discard_stale(now: dt.datetime, *, days: int = STALE_AFTER_DAYS) -> int:
+    """Discard every upload still pending `days` after it was read; return how many.
+
+    Run by the nightly checks, as no one: the audit trail shows an update with no actor and
+    the reason "not added within N days". The provenance stays, the days are dropped.
+    """
+    cutoff = now - dt.timedelta(days=days)
+    stale = WearableImport.objects.filter(status=ImportStatus.PENDING, imported_at__lt=cutoff)
+    count = 0
+    for pk in stale.values_list("pk", flat=True):
+        with transaction.atomic():
+            row = WearableImport.objects.select_for_update().get(pk=pk)
+            if row.status != ImportStatus.PENDING:
+                continue  # decided since the query ran
+            _decide(None, row, ImportStatus.DISCARDED, f"not added within {days} days")
+            count += 1
+    return count
 
 
 def _still_pending(pending: WearableImport) -> WearableImport:

@@ -44,6 +44,7 @@ from nof1.web.wearables.models import ImportStatus, WearableImport
 from nof1.web.wearables.services import (
     LABELS,
     OPEN,
+    STALE_AFTER_DAYS,
     Conflict,
     ConflictError,
     ImportRefused,
@@ -299,6 +300,7 @@ def describe(row: WearableImport) -> dict[str, Any]:
         "earlier": earlier_import(row) if row.status == ImportStatus.PENDING else None,
         "first_day": first,
         "last_day": last,
+        "stale_on": row.imported_at + dt.timedelta(days=STALE_AFTER_DAYS),
     }
 
 
