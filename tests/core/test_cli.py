@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_run import nof1
 
 from nof1 import data as dataio
 from nof1.analysis.simulate import Assumptions, TrialDesign, simulate_table
-from nof1.cli import main
 
 ANALYZE_KEYS = {"participant", "outcome", "n_days", "effect", "prob_benefit",
                 "prob_benefit_mcid", "prob_harm_mcid", "rho", "sigma", "randomization_p"}
@@ -31,20 +31,6 @@ PLAN_KEYS = {"pairs", "period_days", "trial_days", "washout_days", "decision_rat
              "false_positive_rate", "correct_rate", "coverage95", "mean_posterior_sd", "seed"}
 # 7-day run-in, then 3 AB/BA pairs of 14-day periods: 91 days, row k of a participant = day k
 DESIGN = TrialDesign(pairs=3, period_days=14, run_in_days=7)
-
-
-def nof1(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
-    """Run `nof1 ARGS` as the console script does; (exit status, stdout, stderr)."""
-    try:
-        main([str(a) for a in args])
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    except Exception as exc:  # what a user would see as a traceback
-        capsys.readouterr()
-        raise AssertionError(f"nof1 {args} let {exc!r} escape: a user sees a traceback") from exc
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def nof1_json(capsys: pytest.CaptureFixture[str], *args: object) -> object:

@@ -11,24 +11,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from cli_run import nof1
 
 from nof1 import data as dataio
 from nof1.analysis.simulate import Assumptions, TrialDesign, simulate_table
-from nof1.cli import main
 from nof1.interop import read_redcap
 
 DESIGN = TrialDesign(pairs=3, period_days=28, run_in_days=14, washout_days=7)
 START = pd.Timestamp("2026-03-02")
-
-
-def nof1(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
-    try:
-        main([str(a) for a in args])
-        code = 0
-    except SystemExit as stop:
-        code = int(stop.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

@@ -6,20 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from cli_run import nof1
 
-from nof1.cli import main
 from nof1.evidence import register_ids
-
-
-def nof1(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
-    try:
-        main([str(a) for a in args])
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, out, err
 
 
 def test_it_prints_the_card_and_the_threats_of_a_register_study(capsys):

@@ -9,23 +9,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from cli_run import nof1
 
 from nof1 import data as dataio
 from nof1.analysis.simulate import Assumptions, TrialDesign, simulate_table
-from nof1.cli import main
 from nof1.protocol import load_template, template_text
 from nof1.trial_folder import randomize
-
-
-def nof1(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
-    try:
-        main([str(a) for a in args])
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, out, err
 
 
 @pytest.fixture(scope="module")

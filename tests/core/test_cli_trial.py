@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
+from cli_run import nof1
 
 from nof1.blinding import SealedAllocation
-from nof1.cli import main
 from nof1.protocol import load_template, template_names
 from nof1.randomization import Allocation, verify
 from nof1.unblinding_log import UnblindingLog
@@ -24,17 +24,6 @@ BLINDED_FILES = (
     "README.txt",
     "sealed-allocation.json",
 )
-
-
-def nof1(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
-    try:
-        main([str(a) for a in args])
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, out, err
 
 
 def randomized(capsys, tmp_path: Path, template: str = "ldn-mecfs-standard") -> Path:
