@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from nof1.exceptions import DataError
 from nof1.wearables import DAILY_COLUMNS, import_apple_health
 
 NOW = dt.datetime(2026, 4, 1, 9, 0, tzinfo=dt.UTC)
@@ -156,6 +157,33 @@ def test_the_same_file_imported_twice_gives_equal_results(tmp_path):
     second = import_apple_health(path, imported_at=NOW)
     pd.testing.assert_frame_equal(first.daily, second.daily)
     assert first.provenance == second.provenance
+
+
+@pytest.mark.parametrize(("zip_name", "xml_name"), [
+    ("exportar.zip", "exportar.xml"),  # Spanish
+    ("eksport.zip", "eksport.xml"),  # Norwegian
+    ("\u5bfc\u51fa.zip", "\u5bfc\u51fa.xml"),  # Chinese
+])
+def test_an_export_from_a_phone_in_another_language_is_found_by_its_content(
+    tmp_path, zip_name, xml_name
+):
+    xml = export_xml(tmp_path)
+    path = tmp_path / zip_name
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("apple_health_export/export_cda.xml", "<ClinicalDocument/>")
+        archive.writestr("apple_health_export/electrocardiograms/ecg.csv", "Name,Ann\n")
+        archive.write(xml, f"apple_health_export/{xml_name}")
+    found = import_apple_health(path, imported_at=NOW)
+    pd.testing.assert_frame_equal(found.daily, import_apple_health(xml, imported_at=NOW).daily)
+
+
+def test_a_zip_of_other_xml_files_is_refused(tmp_path):
+    path = tmp_path / "exportar.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("apple_health_export/export_cda.xml", "<ClinicalDocument/>")
+        archive.writestr("apple_health_export/notes.xml", "<notes><HealthData/></notes>" * 9000)
+    with pytest.raises(DataError, match="nor the same file under a translated name"):
+        import_apple_health(path, imported_at=NOW)
 
 
 def test_a_zip_without_an_export_is_refused(tmp_path):

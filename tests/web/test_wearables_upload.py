@@ -95,6 +95,14 @@ def test_the_format_is_worked_out_from_the_file_name_or_the_zips_contents(tmp_pa
     assert detect_format(renamed.name, renamed) == "apple_health"
 
 
+def test_an_export_from_a_phone_in_spanish_is_recognised_and_read(pat, enrolment):
+    spanish = zipped({"apple_health_export/exportar.xml": apple_xml(),
+                      "apple_health_export/export_cda.xml": "<ClinicalDocument/>"})
+    assert send(pat, enrolment, "exportar.zip", spanish).status_code == 302
+    upload = WearableImport.objects.get()
+    assert upload.format == "apple_health" and upload.days_in_file == 3
+
+
 def test_an_export_renamed_by_the_phone_is_still_recognised(pat, enrolment):
     assert send(pat, enrolment, "from my phone.zip", apple_zip()).status_code == 302
     assert WearableImport.objects.get().format == "apple_health"

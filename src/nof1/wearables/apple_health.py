@@ -1,5 +1,6 @@
-"""Apple Health exports (export.zip from the Health app, or its apple_health_export/export.xml)
-to daily steps, resting heart rate, HRV (SDNN) and hours asleep.
+"""Apple Health exports (export.zip from the Health app, or its apple_health_export/export.xml;
+on a phone set to another language both carry a translated name, e.g. exportar.zip holding
+exportar.xml) to daily steps, resting heart rate, HRV (SDNN) and hours asleep.
 
 The XML is read as a stream (see `_safety.iter_elements`), so a multi-GB export needs little
 memory, and only attribute values are looked at. Rules, also in docs/wearables.md:
@@ -24,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 import zipfile
 from collections import defaultdict
 from pathlib import Path, PurePosixPath
@@ -62,6 +64,14 @@ _HOUR = dt.timedelta(hours=1)
 _NIGHT_GAP_S = 2 * 3600
 _MAX_SPAN = dt.timedelta(days=2)  # a longer step record is a device error, not a walk
 WATCH, PHONE, OTHER = 0, 1, 2
+# The start of every HealthKit export, whatever its file is called: an XML declaration, then
+# the HealthData document type or root element.
+_HEALTH_DATA = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*<(?:!DOCTYPE\s+)?HealthData\b",
+    re.DOTALL,
+)
+_SNIFF_BYTES = 64 * 1024  # the inline DTD before <HealthData> is about 10 KB
+_MAX_SNIFFED = 20
 
 
 def _rank(source: str, device: str) -> int:
@@ -197,16 +207,28 @@ def _nights(spans: list[tuple[float, float, str]]) -> dict[str, float]:
     return {day: round(total, 6) for day, total in hours.items()}
 
 
-def _find_export(archive: zipfile.ZipFile) -> zipfile.ZipInfo:
-    found = [info for info in archive.infolist()
-             if PurePosixPath(info.filename).name == "export.xml"]
-    if not found:
-        raise DataError(
-            "no apple_health_export/export.xml in this zip: is it an Apple Health export?",
-            source=str(archive.filename),
-        )
-    return min(found, key=lambda info: (info.filename != "apple_health_export/export.xml",
-                                        info.filename))
+def _find_export(archive: zipfile.ZipFile, limits: Limits) -> zipfile.ZipInfo:
+    """The HealthKit XML in the zip: export.xml, or its translated name on a phone set to
+    another language (eksport.xml, exportar.xml, vienti.xml, 导出.xml, ...), recognised by its
+    first bytes. export_cda.xml (clinical documents, never translated) is not it."""
+    xml = [info for info in archive.infolist()
+           if not info.is_dir() and info.filename.lower().endswith(".xml")
+           and PurePosixPath(info.filename).name != "export_cda.xml"]
+    english = [info for info in xml if PurePosixPath(info.filename).name == "export.xml"]
+    if english:
+        return min(english, key=lambda info: (info.filename != "apple_health_export/export.xml",
+                                              info.filename))
+    shallow = sorted((info for info in xml if info.filename.count("/") <= 1),
+                     key=lambda info: info.filename)
+    for info in shallow[:_MAX_SNIFFED]:
+        head = open_member(archive, info, limits).read(_SNIFF_BYTES)
+        if _HEALTH_DATA.match(head):
+            return info
+    raise DataError(
+        "no apple_health_export/export.xml in this zip (nor the same file under a translated "
+        "name): is it an Apple Health export?",
+        source=str(archive.filename),
+    )
 
 
 def import_apple_health(
@@ -226,7 +248,7 @@ def import_apple_health(
     days = _Days()
     if is_zip:
         with open_zip(path, limits) as archive:
-            info = _find_export(archive)
+            info = _find_export(archive, limits)
             reader = open_member(archive, info, limits)
             for rec in iter_elements(reader, "Record", f"{source}:{info.filename}"):
                 days.add(rec)

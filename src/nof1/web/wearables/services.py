@@ -188,10 +188,12 @@ def _detect_in_zip(path: Path) -> str | None:
     """Members' names only, from the zip's directory: nothing is unpacked here."""
     try:
         with zipfile.ZipFile(path) as archive:
-            names = [PurePosixPath(n).name.lower() for n in archive.namelist()[:100_000]]
+            paths = archive.namelist()[:100_000]
     except (zipfile.BadZipFile, OSError, ValueError):
         return None
-    if "export.xml" in names:
+    names = [PurePosixPath(n).name.lower() for n in paths]
+    # a phone set to another language translates export.xml (exportar.xml, ...), not the folder
+    if "export.xml" in names or any(p.startswith("apple_health_export/") for p in paths):
         return WearableFormat.APPLE_HEALTH
     if any(_FITBIT_NAME.search(n) for n in names):
         return WearableFormat.FITBIT
