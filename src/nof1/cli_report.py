@@ -132,6 +132,16 @@ def _trial(
 
         arms = [a.id for a in protocol.arms if not a.is_placebo] if protocol else None
         table = dataio.load(data, outcomes=list(outcomes), arms=arms)
+        present = sorted(table["participant"].astype(str).unique())
+        if participant is None and len(present) > 1:
+            shown = ", ".join(present[:5]) + (", ..." if len(present) > 5 else "")
+            raise Nof1Error(
+                f"{data} holds {len(present)} participants ({shown}): name one with "
+                "--participant ID, or pool them with --series"
+            )
+        if participant is not None and participant not in present:
+            raise Nof1Error(f"{data}: no rows for participant {participant!r}; it holds "
+                            + ", ".join(present[:5]) + (", ..." if len(present) > 5 else ""))
         try:
             return build_trial_report(table, protocol=protocol, **options)
         except Nof1Error as exc:

@@ -90,6 +90,10 @@ def test_report_refuses_a_blinded_trial_folder_in_one_line(capsys, tmp_path):
         (["{trial}", "--series", "{series}", "--outcome", "fatigue", "--out", "{tmp}/r.html"],
          "not both"),
         (["{trial}", "--out", "{tmp}/r.html", "--protocol", "no-such-protocol"], "no-such"),
+        (["{series}", "--out", "{tmp}/r.html"], "holds 8 participants (S00001, S00002, S00003, "
+         "S00004, S00005, ...): name one with --participant ID, or pool them with --series"),
+        (["{series}", "--participant", "P9", "--out", "{tmp}/r.html"],
+         "no rows for participant 'P9'; it holds S00001,"),
     ],
 )
 def test_report_refuses_bad_input_in_one_line(capsys, files, tmp_path, args, message):
