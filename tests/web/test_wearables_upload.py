@@ -21,6 +21,7 @@ from test_participant_fixtures import (  # noqa: F401 - fixtures, used by name
 )
 from wearable_files import LAUGHS, apple_xml, apple_zip, bomb_zip, uploaded, zipped
 
+from fit_encoder import BERLIN, berlin_week
 from nof1.web.wearables.models import ImportStatus, WearableDay, WearableImport
 from nof1.web.wearables.services import detect_format
 
@@ -89,6 +90,7 @@ def test_the_format_is_worked_out_from_the_file_name_or_the_zips_contents(tmp_pa
     assert detect_format("steps-2026-03-01.json") == "fitbit_takeout"
     assert detect_format("UDSFile_2026-01-01_2026-04-01.json") == "garmin_connect"
     assert detect_format("my days.csv") == "csv"
+    assert detect_format("30001.FIT") == "garmin_connect"
     assert detect_format("notes.txt") is None
     renamed = tmp_path / "from my phone.zip"
     renamed.write_bytes(apple_zip())
@@ -101,6 +103,16 @@ def test_an_export_from_a_phone_in_spanish_is_recognised_and_read(pat, enrolment
     assert send(pat, enrolment, "exportar.zip", spanish).status_code == 302
     upload = WearableImport.objects.get()
     assert upload.format == "apple_health" and upload.days_in_file == 3
+
+
+def test_a_garmin_fit_file_from_the_watch_is_recognised_and_read(pat, enrolment):
+    assert send(pat, enrolment, "30001.FIT", berlin_week()).status_code == 302
+    upload = WearableImport.objects.get()
+    assert upload.format == "garmin_fit" and upload.days_in_file == 3
+    assert {day["date"]: day["steps"] for day in upload.daily} == BERLIN
+    page = pat.get(reverse("participant:wearables:import", args=[enrolment.pk, upload.pk]))
+    assert "30001.FIT (Garmin FIT files)" in page.content.decode()
+    assert 'accept=".zip,.xml,.json,.csv,.fit"' in pat.get(upload_url(enrolment)).content.decode()
 
 
 def test_an_export_renamed_by_the_phone_is_still_recognised(pat, enrolment):

@@ -25,7 +25,7 @@ class UploadForm(forms.Form):
     file = forms.FileField(
         label="Your export file",
         allow_empty_file=False,
-        widget=forms.FileInput(attrs={"accept": ".zip,.xml,.json,.csv"}),
+        widget=forms.FileInput(attrs={"accept": ".zip,.xml,.json,.csv,.fit"}),
     )
     format = forms.ChoiceField(label="Which kind of file is it?", choices=FORMATS, initial=AUTO)
     hrv = forms.ChoiceField(

@@ -21,6 +21,7 @@ class WearableFormat(models.TextChoices):
     APPLE_HEALTH = "apple_health", "Apple Health"
     FITBIT = "fitbit_takeout", "Fitbit (Google Takeout)"
     GARMIN = "garmin_connect", "Garmin Connect"
+    GARMIN_FIT = "garmin_fit", "Garmin FIT files"
     CSV = "csv", "A CSV file, one row per day"
 
 

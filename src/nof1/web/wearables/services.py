@@ -173,7 +173,7 @@ def detect_format(file_name: str, path: Path | None = None) -> str | None:
     name = file_name.lower()
     if _FITBIT_NAME.search(name) or "fitbit" in name:
         return WearableFormat.FITBIT
-    if _GARMIN_NAME.search(name) or "garmin" in name:
+    if _GARMIN_NAME.search(name) or "garmin" in name or name.endswith(".fit"):
         return WearableFormat.GARMIN
     if name.endswith(".csv"):
         return WearableFormat.CSV
@@ -197,7 +197,7 @@ def _detect_in_zip(path: Path) -> str | None:
         return WearableFormat.APPLE_HEALTH
     if any(_FITBIT_NAME.search(n) for n in names):
         return WearableFormat.FITBIT
-    if any(_GARMIN_NAME.search(n) for n in names):
+    if any(_GARMIN_NAME.search(n) or n.endswith(".fit") for n in names):
         return WearableFormat.GARMIN
     return None
 
