@@ -93,3 +93,24 @@ def test_links_in_the_docs_lead_to_files_that_exist(page):
         if re.match(r"[a-z]+:", target):  # http:, https:, mailto:
             continue
         assert (DOCS / target).resolve().exists(), f"docs/{page} links to missing {target}"
+
+
+GUIDES = ["guide-participant.md", "guide-clinician.md", "guide-pharmacist.md",
+          "guide-researcher.md"]
+
+
+@pytest.mark.parametrize("guide", GUIDES)
+def test_every_role_guide_is_linked_from_the_index_and_the_readme(guide):
+    assert f"]({guide})" in (DOCS / "index.md").read_text(encoding="utf-8")
+    assert f"](docs/{guide})" in README.read_text(encoding="utf-8")
+
+
+def test_the_participant_guide_reads_at_grade_8_or_below():
+    """People with ME/CFS often read through brain fog: the guide is checked like the cards."""
+    import textstat
+
+    text = (DOCS / "guide-participant.md").read_text(encoding="utf-8")
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links: keep their words
+    text = re.sub(r"[#*`|]", "", text)  # headings, bold, code and table marks
+    grade = textstat.flesch_kincaid_grade(text)
+    assert grade <= 8, f"the participant guide reads at grade {grade:.1f}"
