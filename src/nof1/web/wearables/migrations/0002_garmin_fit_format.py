@@ -4,15 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('wearables', '0001_initial'),
+        ("wearables", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='wearableimport',
-            name='format',
-            field=models.CharField(choices=[('apple_health', 'Apple Health'), ('fitbit_takeout', 'Fitbit (Google Takeout)'), ('garmin_connect', 'Garmin Connect'), ('garmin_fit', 'Garmin FIT files'), ('csv', 'A CSV file, one row per day')], max_length=16),
+            model_name="wearableimport",
+            name="format",
+            field=models.CharField(
+                choices=[
+                    ("apple_health", "Apple Health"),
+                    ("fitbit_takeout", "Fitbit (Google Takeout)"),
+                    ("garmin_connect", "Garmin Connect"),
+                    ("garmin_fit", "Garmin FIT files"),
+                    ("csv", "A CSV file, one row per day"),
+                ],
+                max_length=16,
+            ),
         ),
     ]
