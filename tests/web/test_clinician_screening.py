@@ -33,6 +33,9 @@ def test_the_form_offers_the_safety_vocabulary(client_for, clinician, pharmacist
         if code not in ("pregnancy", "breastfeeding"):  # asked yes / no / not known instead
             assert f'value="{code}"' in body
     assert 'name="pregnant"' in body and 'value="unknown"' in body
+    # the opioid-free days run to the first trial day, as the rule counts them
+    assert "no opioid for 28 days before the planned first trial day (the start of the run-in"\
+        in body
 
 
 def test_a_clear_screening_is_eligible(client_for, clinician, pharmacist, participant):
