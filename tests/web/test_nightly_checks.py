@@ -91,6 +91,31 @@ def test_an_opioid_in_the_diary_notes_raises_a_pause_alert_with_its_source(
     assert "codeine" in finding.message and "label" in finding.source.lower()
 
 
+def test_a_medicine_that_may_contain_an_opioid_raises_a_review_alert(
+    move, participant, enrolment
+):
+    log(move, participant, enrolment, START + dt.timedelta(days=1),
+        other_medicines="loperamide for a stomach bug")
+    [finding] = nightly.findings(enrolment, START + dt.timedelta(days=2))
+    assert finding.kind == AlertKind.OPIOID_REVIEW
+    assert "loperamide" in finding.message and "clinician reviews it" in finding.message
+    assert finding.source
+    created = nightly.run(START + dt.timedelta(days=2))
+    assert [a.get_kind_display() for a in created] == ["A medicine that may contain an opioid"]
+
+
+def test_a_clear_opioid_wins_over_a_possible_one(move, participant, enrolment):
+    log(move, participant, enrolment, START + dt.timedelta(days=1), other_medicines="Imodium")
+    log(move, participant, enrolment, START + dt.timedelta(days=2), other_medicines="tramadol")
+    [finding] = nightly.findings(enrolment, START + dt.timedelta(days=3))
+    assert finding.kind == AlertKind.OPIOID and "tramadol" in finding.message
+
+
+def test_a_medicine_the_table_does_not_know_raises_nothing(move, participant, enrolment):
+    log(move, participant, enrolment, START + dt.timedelta(days=1), other_medicines="sertraline")
+    assert nightly.findings(enrolment, START + dt.timedelta(days=2)) == []
+
+
 def test_nothing_is_checked_before_the_trial_starts_or_for_other_statuses(enrolment):
     assert nightly.findings(enrolment, START) == []
     enrolment.status = "withdrawn"

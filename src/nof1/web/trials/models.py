@@ -359,6 +359,7 @@ class AlertKind(models.TextChoices):
     MISSING_DAYS = "missing_days", "Diary not logged for several days"
     LOW_ADHERENCE = "low_adherence", "Capsules often not taken"
     OPIOID = "opioid", "An opioid was reported"
+    OPIOID_REVIEW = "opioid_review", "A medicine that may contain an opioid"
 
 
 class Alert(models.Model):

@@ -6,10 +6,14 @@ For every participant in a running trial it looks at the last days of the diary 
 - missing days: nothing logged on any of the last MISSING_DAYS days of the trial (a
   "too unwell" day counts as logged: the person told us);
 - low adherence: capsules marked "not taken" on at least LOW_ADHERENCE_DAYS of the last 7
-  logged days;
+  days;
 - opioids: a medicine written in the diary's "anything new" notes that the safety table
   recognises as an opioid. The naltrexone label makes opioids and naltrexone incompatible,
-  and the stopping rules say pause (nof1.safety.evaluate_stopping_rules).
+  and the stopping rules say pause (nof1.safety.evaluate_stopping_rules);
+- a medicine that may contain an opioid (an opioid-receptor antidiarrhoeal or cough
+  medicine, a brand only some of whose products contain one, a name said to be "free" of
+  one): the table's "needs review" class, the same as at screening. The clinician checks it
+  against the stopping rules; nothing is decided here.
 
 The two thresholds are operational design choices of nof1 (how soon a clinician hears of a
 silent diary), not clinical facts; the opioid rule and its source come from nof1.safety.
@@ -70,10 +74,10 @@ def findings(enrolment: Enrolment, today: dt.date) -> list[Finding]:
                 f"capsules not taken on {not_taken} of the last 7 days",
             )
         )
-    for entry in recent.exclude(other_medicines=""):
-        opioids = [
-            m for m in lookup_medicine(entry.other_medicines) if m.status is Status.INELIGIBLE
-        ]
+    review: Finding | None = None
+    for entry in recent.exclude(other_medicines="").order_by("-day"):
+        matches = lookup_medicine(entry.other_medicines)
+        opioids = [m for m in matches if m.status is Status.INELIGIBLE]
         if opioids:
             [action] = evaluate_stopping_rules([Event(kind="opioid-use", date=entry.day)])
             names = ", ".join(sorted({m.medicine.name for m in opioids}))
@@ -84,7 +88,16 @@ def findings(enrolment: Enrolment, today: dt.date) -> list[Finding]:
                     action.source,
                 )
             )
-            break
+            return found
+        unsure = [m for m in matches if m.status is Status.NEEDS_REVIEW]
+        if unsure and review is None:
+            review = Finding(
+                AlertKind.OPIOID_REVIEW,
+                f"{entry.day:%d %b}: " + "; ".join(m.message for m in unsure),
+                "; ".join(sorted({m.source for m in unsure})),
+            )
+    if review is not None:
+        found.append(review)
     return found
 
 
