@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -13,6 +14,7 @@ from nof1.web.accounts.models import Role
 from nof1.web.audit.models import Action, AuditEvent
 from nof1.web.pharmacy import views
 from nof1.web.trials.errors import KeyUnavailableError
+from nof1.web.trials.models import SealedAllocationRecord
 from nof1.web.trials.services import kit_sheet_rows
 
 pytestmark = pytest.mark.django_db
@@ -137,3 +139,22 @@ def test_an_allocation_this_server_cannot_open_is_explained(
     response = client_for(pharmacist).get(url(enrolment))
     assert response.status_code == 503
     assert b"cannot be opened" in response.content
+
+
+def test_an_allocation_edited_after_sealing_is_withheld_and_the_attempt_recorded(
+    client_for, pharmacist, enrolment
+):
+    record = SealedAllocationRecord.objects.get(enrolment=enrolment)
+    sealed = json.loads(record.sealed_json)
+    sealed["periods"][0], sealed["periods"][1] = sealed["periods"][1], sealed["periods"][0]
+    SealedAllocationRecord.objects.filter(pk=record.pk).update(sealed_json=json.dumps(sealed))
+    client = client_for(pharmacist)
+    for address in (url(enrolment), reverse("pharmacy:kit_sheet_csv", args=[enrolment.pk])):
+        response = client.get(address)
+        assert response.status_code == 503
+        page = response.content.decode()
+        assert "failed its" in page and "integrity check" in page
+        assert "placebo" not in page.lower() and "ldn" not in page.lower()
+    refused = AuditEvent.objects.filter(action=Action.UNBLIND, object_id=str(enrolment.pk))
+    assert any("edited" in json.dumps(e.new) or "tamper" in json.dumps(e.new).lower()
+               for e in refused), [e.new for e in refused]

@@ -26,6 +26,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from nof1.exceptions import TamperedError
 from nof1.web.accounts.access import AuthenticatedRequest, owned_or_404, role_required
 from nof1.web.accounts.models import Role
 from nof1.web.trials.errors import KeyUnavailableError, WorkflowError
@@ -141,6 +142,14 @@ def _key_unavailable(request: AuthenticatedRequest, enrolment: Enrolment) -> Htt
     return render(request, "pharmacy/key_unavailable.html", {"enrolment": enrolment}, status=503)
 
 
+def _damaged(
+    request: AuthenticatedRequest, enrolment: Enrolment, error: TamperedError
+) -> HttpResponse:
+    """The sealed allocation failed its integrity check: show nothing from it, say so."""
+    context = {"enrolment": enrolment, "problem": str(error)}
+    return render(request, "pharmacy/allocation_damaged.html", context, status=503)
+
+
 @require_GET
 @never_cache
 @role_required(Role.PHARMACIST)
@@ -156,6 +165,8 @@ def kit_sheet(request: AuthenticatedRequest, enrolment_id: Any) -> HttpResponse:
         rows = kit_sheet_rows(request.user, enrolment)
     except KeyUnavailableError:
         return _key_unavailable(request, enrolment)
+    except TamperedError as error:
+        return _damaged(request, enrolment, error)
     context.update(
         kits=_kits_from_rows(rows, protocol.block_word),
         block_label=protocol.block_word.capitalize(),
@@ -182,6 +193,8 @@ def kit_sheet_csv(request: AuthenticatedRequest, enrolment_id: Any) -> HttpRespo
         rows = kit_sheet_rows(request.user, enrolment)
     except KeyUnavailableError:
         return _key_unavailable(request, enrolment)
+    except TamperedError as error:
+        return _damaged(request, enrolment, error)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(list(rows[0]))
