@@ -49,7 +49,7 @@ pharmacist/   for the pharmacist ONLY: the key, the allocation and the kit sheet
 
 sealed-allocation.json and unblinding-log.jsonl stay with the trial records. At the end, or
 in an emergency for one period, unblind with:
-    nof1 unblind {folder} --key pharmacist/key.txt --reason "..." [--period N]
+    nof1 unblind {folder} --key {key} --reason "..." [--period N]
 Every attempt is recorded in unblinding-log.jsonl with who, when and why.
 """
 
@@ -134,7 +134,8 @@ def randomize(
     (folder / "participant" / "reminders.ics").write_bytes(calendar)
     (folder / TRIAL).write_text(json.dumps(trial, indent=2) + "\n", encoding="utf-8")
     (folder / "README.txt").write_text(
-        README.format(participant=participant, protocol=protocol.id, start=start, folder=folder),
+        README.format(participant=participant, protocol=protocol.id, start=start, folder=folder,
+                      key=Path(folder) / "pharmacist" / "key.txt"),
         encoding="utf-8",
     )
     (folder / "pharmacist" / "key.txt").chmod(0o600)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from pathlib import Path
 
 import pytest
@@ -199,3 +200,17 @@ def test_screen_uses_a_protocols_rules_and_refuses_unknown_conditions(capsys, tm
     assert code == 0 and "ELIGIBLE" in out
     code, _, err = nof1(capsys, "screen", "--condition", "flu")
     assert code == 2 and "acute-hepatitis" in err
+
+
+def test_the_readmes_unblind_command_works_as_written_from_where_randomize_ran(
+    capsys, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = nof1(capsys, "randomize", "ldn-mecfs-standard", "--participant", "P01",
+                        "--start", "2026-12-01", "--out", "trial")
+    assert code == 0, err
+    readme = (tmp_path / "trial" / "README.txt").read_text(encoding="utf-8")
+    [line] = [ln.strip() for ln in readme.splitlines() if ln.strip().startswith("nof1 unblind")]
+    args = shlex.split(line.replace('"..."', '"end of trial"').replace(" [--period N]", ""))
+    code, out, err = nof1(capsys, *args[1:], "--who", "dr-a")
+    assert code == 0, err
