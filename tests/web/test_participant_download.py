@@ -58,6 +58,15 @@ def test_before_unblinding_it_has_what_was_entered_and_no_arm_or_dose(pat, enrol
     assert not leaks(enrolment, response.content.decode())
 
 
+def test_the_trial_page_and_the_results_page_name_the_download_alike(
+    pat, clinician, enrolment, today
+):
+    link = f'href="{url("download", enrolment)}">Download your data (CSV)</a>'
+    assert link in pat.get(url("home", enrolment)).content.decode()
+    unblinded(clinician, enrolment, today)
+    assert link in pat.get(url("results", enrolment)).content.decode()
+
+
 def test_text_that_a_spreadsheet_would_run_is_made_inert(pat, enrolment):
     pat.post(url("today", enrolment), {**GOOD_DAY, "other_medicines": '=HYPERLINK("x")'})
     table = rows(pat.get(url("download", enrolment)))
