@@ -52,6 +52,7 @@ def test_a_clear_screening_is_eligible(client_for, clinician, pharmacist, partic
     body = client.get(url("screening", enrolment.pk)).content.decode()
     assert "Eligible." in body
     assert "Sertraline" in body and "Vitamin D" in body  # unrecognised: the clinician checks
+    assert "but 2 medicines could not be checked for opioids: see below." in body
 
 
 def test_an_opioid_makes_them_ineligible_with_rule_and_source(
