@@ -143,6 +143,16 @@ def test_the_pharmacist_sheet_does_name_the_arms_and_doses(name: str) -> None:
             assert arm.label in found
 
 
+@pytest.mark.parametrize("name", template_names())
+def test_the_pharmacist_sheet_says_what_goes_on_a_label(name: str) -> None:
+    protocol = load_template(name)
+    html = pharmacist_html(protocol, allocation_for(protocol), kits_for(protocol), START,
+                           participant=WHO)
+    text = " ".join(html.split())
+    assert "with its code, the participant's id and its dates only: never an arm, a dose" in text
+    assert ("Label each kit and pack" in text) == protocol.packs_by_step
+
+
 def test_the_pharmacist_sheet_maps_each_kit_to_its_period_arm_and_capsules() -> None:
     protocol = load_template("ldn-mecfs-standard")
     allocation = {

@@ -41,6 +41,8 @@ def test_the_assigned_pharmacist_sees_every_kit_with_its_arm_and_schedule(
     assert response.status_code == 200
     page = response.content.decode()
     assert enrolment.pseudonym in page
+    assert "with its code, the participant's pseudonym and its dates only" in " ".join(
+        page.replace("&#x27;", "'").split())
     kits = response.context["kits"]
     assert [kit["period"] for kit in kits] == [1, 2, 3, 4, 5, 6]
     assert [kit["code"] for kit in kits] == list(enrolment.kit_codes)
