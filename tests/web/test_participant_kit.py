@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils.html import escape
 from test_participant_fixtures import (  # noqa: F401 - fixtures, used by name
     HTMX,
     START,
@@ -34,6 +35,16 @@ def test_in_a_period_it_shows_the_kit_code_and_the_capsules(pat, enrolment, toda
     today.set(day(14 + 28 + 15))  # period 2, third week
     page = pat.get(url("kit", enrolment)).content.decode()
     assert codes[1] in page and codes[0] not in page and "Take 3 capsules" in page
+    assert not leaks(enrolment, page)
+
+
+def test_it_lists_when_to_contact_the_clinician_without_naming_an_arm(pat, enrolment, today):
+    today.set(day(15))
+    page = pat.get(url("kit", enrolment)).content.decode()
+    assert "When to contact your clinician" in page
+    for rule in enrolment.trial.protocol.stopping_rules:
+        assert escape(rule.description) in page
+    assert "cough, cold or diarrhoea medicines that contain one" in page
     assert not leaks(enrolment, page)
 
 

@@ -97,7 +97,12 @@ def kit(request: HttpRequest, enrolment: Enrolment) -> HttpResponse:
     """The kit code and how many capsules: never an arm or a dose."""
     today = clock.today()
     schedule = schedule_of(enrolment)
-    context: dict[str, object] = {"schedule": schedule, "state": "not_randomised"}
+    context: dict[str, object] = {
+        "schedule": schedule,
+        "state": "not_randomised",
+        # the protocol's stopping rules, in the words the printed schedule uses: no arm, no dose
+        "safety": [rule.description for rule in enrolment.trial.protocol.stopping_rules],
+    }
     if schedule is not None and enrolment.status not in IN_TRIAL:
         context["state"] = "no_capsules"
     elif schedule is not None and today < schedule.start:
