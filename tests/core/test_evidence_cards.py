@@ -64,8 +64,7 @@ def trial(scenario: str, seed: int = 11):
     blinding = bang_index(guesses, truth)
     design = trial_design(PROTOCOL, table, results, blinding=blinding)
     labels = {"fatigue": "fatigue", "pain": "pain"}
-    return design, results, blinding, trial_card(design, results, blinding=blinding,
-                                                  labels=labels)
+    return design, results, blinding, trial_card(design, results, labels=labels)
 
 
 def log_trial(seed: int = 11, lift: float = 0.12):

@@ -16,6 +16,7 @@ from typing import Any
 from nof1.evidence.design import StudyDesign
 from nof1.evidence.rules import TARGET, appraise
 from nof1.evidence.threats import CATALOGUE, Appraisal, Status
+from nof1.evidence.wording import people
 
 __all__ = ["SECTIONS", "CardSection", "EvidenceCard", "study_card"]
 
@@ -125,10 +126,6 @@ def build_card(title: str, appraisal: Appraisal, **paragraphs: list[str]) -> Evi
 # -- shared parts --------------------------------------------------------------------------
 
 
-def people(n: int) -> str:
-    return "one person" if n == 1 else f"{n} people"
-
-
 def tally(appraisal: Appraisal) -> str:
     """How many threats are addressed, partly addressed and open."""
     counts = [len(appraisal.addressed()), len(appraisal.partly()), len(appraisal.open())]
@@ -152,11 +149,7 @@ def not_proven(appraisal: Appraisal) -> list[str]:
 
 
 def open_explanations(appraisal: Appraisal) -> list[str]:
-    return [
-        EXPLANATIONS[t.id]
-        for t in appraisal.threats
-        if t.id in EXPLANATIONS and t.status is Status.OPEN
-    ]
+    return [EXPLANATIONS[t.id] for t in appraisal.open() if t.id in EXPLANATIONS]
 
 
 def join_words(items: list[str], last: str = "and") -> str:

@@ -19,7 +19,6 @@ from nof1.evidence.card import (
     intervention,
     join_words,
     not_proven,
-    people,
     remaining_questions,
     tally,
 )
@@ -33,12 +32,12 @@ from nof1.evidence.wording import (
     interval_words,
     number,
     p_value,
+    people,
     percent,
     with_unit,
 )
 
 if TYPE_CHECKING:
-    from nof1.blinding_index import BlindingIndex
     from nof1.results import ArmEffect, SeriesResult, SingleResult
 
 __all__ = ["LEVEL", "series_card", "trial_card", "verdict"]
@@ -85,10 +84,10 @@ def trial_card(
     design: StudyDesign,
     results: Sequence[SingleResult],
     *,
-    blinding: Mapping[str, BlindingIndex] | None = None,
     labels: Mapping[str, str] | None = None,
 ) -> EvidenceCard:
-    """The card of one nof1 trial; `results[0]` is the primary outcome."""
+    """The card of one nof1 trial; `results[0]` is the primary outcome. The blinding index,
+    when measured, comes from `design.blinding_index` (see `from_trial.trial_design`)."""
     if not results:
         raise ValueError("trial_card needs at least one result (the primary outcome first)")
     labels = {k: _in_sentence(v) for k, v in (labels or {}).items()}
@@ -100,9 +99,9 @@ def trial_card(
     call = verdict(lo, hi, primary.better,
                    None if primary.log_scale else effect.prob_benefit_mcid)
     iv = _arm_name(design, primary, arm)
-    observed = [_primary_paragraph(design, primary, label, labels)]
+    observed = [_primary_paragraph(design, primary, label)]
     observed += [_secondary(design, r, labels) for r in results[1:]]
-    blind = _blinding_paragraph(blinding, design.blinding_index)
+    blind = _blinding_paragraph(design.blinding_index)
     observed += [blind] if blind else []
     extra = {
         "unclear": "Would more pairs of periods, or longer ones, give a clear answer?",
@@ -161,9 +160,7 @@ def _chances(unit: str, mcid: float | None, effect: ArmEffect) -> str:
     return text
 
 
-def _primary_paragraph(
-    design: StudyDesign, r: SingleResult, label: str, labels: Mapping[str, str]
-) -> str:
+def _primary_paragraph(design: StudyDesign, r: SingleResult, label: str) -> str:
     unit = _unit(design, r.outcome)
     parts = [f"The main outcome was {label}, and {r.better} is better."]
     for arm, effect in r.effects.items():
@@ -222,18 +219,11 @@ def _interval(r: SingleResult, low: float, high: float, unit: str) -> str:
     return change_interval_words(low, high) if r.log_scale else interval_words(low, high, unit)
 
 
-def _blinding_paragraph(
-    blinding: Mapping[str, BlindingIndex] | None, checks: tuple[BlindingCheck, ...] | None
-) -> str:
-    found = (
-        [(arm, b.estimate, b.beats_chance) for arm, b in blinding.items()]
-        if blinding
-        else [(c.arm, c.estimate, c.beats_chance) for c in checks or ()]
-    )
-    if not found:
+def _blinding_paragraph(checks: tuple[BlindingCheck, ...] | None) -> str:
+    if not checks:
         return ""
-    values = join_words([f"{number(est, 2)} for {arm}" for arm, est, _ in found])
-    beats = any(b for _, _, b in found)
+    values = join_words([f"{number(c.estimate, 2)} for {c.arm}" for c in checks])
+    beats = any(c.beats_chance for c in checks)
     return (
         "At the end of each period, the participant guessed which capsules they had. "
         f"The blinding index was {values}. Near zero means guesses no better than chance; "
@@ -268,11 +258,7 @@ def _trial_conclusion(call: Verdict, iv: str, label: str, appraisal: Appraisal) 
 
 
 def _ruled_out(appraisal: Appraisal) -> list[str]:
-    addressed = [
-        EXPLANATIONS[t.id]
-        for t in appraisal.threats
-        if t.id in EXPLANATIONS and t.status is Status.ADDRESSED
-    ]
+    addressed = [EXPLANATIONS[t.id] for t in appraisal.addressed() if t.id in EXPLANATIONS]
     if not addressed:
         return []
     return [f"The design guards against {join_words(addressed, 'and')} as the cause."]

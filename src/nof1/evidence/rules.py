@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from nof1.evidence.design import StudyDesign
 from nof1.evidence.threats import CATALOGUE, Appraisal, Status, Threat
-from nof1.evidence.wording import amount, number, share, with_unit
+from nof1.evidence.wording import amount, number, people, share, with_unit
 
 __all__ = ["appraise"]
 
@@ -27,14 +27,11 @@ FEW_GUESSES = 10  # as nof1.blinding_index.FEW_PERIODS: below it the index is a 
 def appraise(design: StudyDesign) -> Appraisal:
     """Every threat of `CATALOGUE`, judged from `design`'s facts. Deterministic."""
     threats = []
-    for threat_id, info in CATALOGUE.items():
+    for threat_id in CATALOGUE:
         status, reason = RULES[threat_id](design)
-        threats.append(Threat(threat_id, info.name, status, reason))
+        threats.append(Threat(threat_id, status, reason))
     return Appraisal(design, tuple(threats))
 
-
-def _people(n: int) -> str:
-    return "one person" if n == 1 else f"{n} people"
 
 
 def _control_group(d: StudyDesign) -> tuple[Status, str]:
@@ -218,14 +215,14 @@ def _generalisation(d: StudyDesign) -> tuple[Status, str]:
     if d.kind == "n-of-1 trial" or n == 1:
         return OPEN, "This is one person's result. It tells us about this person, not about others."
     if n < SMALL:
-        return OPEN, f"Only {_people(n)} took part."
+        return OPEN, f"Only {people(n)} took part."
     if d.condition is None:
-        return PARTLY, f"{_people(n).capitalize()} took part, but the illness is not reported."
+        return PARTLY, f"{people(n).capitalize()} took part, but the illness is not reported."
     if d.condition != TARGET:
-        return PARTLY, f"{_people(n).capitalize()} took part, but with {d.condition}, not ME/CFS."
+        return PARTLY, f"{people(n).capitalize()} took part, but with {d.condition}, not ME/CFS."
     if n < LARGE:
-        return PARTLY, f"{_people(n).capitalize()} with ME/CFS took part: still a small group."
-    return ADDRESSED, f"{_people(n).capitalize()} with ME/CFS took part."
+        return PARTLY, f"{people(n).capitalize()} with ME/CFS took part: still a small group."
+    return ADDRESSED, f"{people(n).capitalize()} with ME/CFS took part."
 
 
 def _multiplicity(d: StudyDesign) -> tuple[Status, str]:

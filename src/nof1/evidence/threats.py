@@ -108,13 +108,16 @@ CATALOGUE: dict[str, ThreatInfo] = {
 @dataclass(frozen=True)
 class Threat:
     id: str
-    name: str
     status: Status
     reason: str  # the design fact that decides the status, in plain words
 
     @property
     def info(self) -> ThreatInfo:
         return CATALOGUE[self.id]
+
+    @property
+    def name(self) -> str:
+        return self.info.name
 
     def to_dict(self) -> dict[str, str]:
         return {"id": self.id, "name": self.name, "status": self.status.value,

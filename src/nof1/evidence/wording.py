@@ -22,6 +22,7 @@ __all__ = [
     "interval_words",
     "number",
     "p_value",
+    "people",
     "percent",
     "percent_change",
     "share",
@@ -100,6 +101,10 @@ def change_interval_words(low: float, high: float, unit: str = "") -> str:
         near, far = (high, low) if high < 0 else (low, high)
         return f"{percent_change(near)}% to {change_words(far, unit)}"
     return f"from {change_words(low, unit)} to {change_words(high, unit)}"
+
+
+def people(n: int) -> str:
+    return "one person" if n == 1 else f"{n} people"
 
 
 def p_value(p: float) -> str:

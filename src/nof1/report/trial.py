@@ -202,7 +202,7 @@ def build_trial_report(
     # allowed for (its conclusion stood) or not (allowing for it changed the conclusion)
     study = trial_design(protocol, rows, results, blinding=blinding,
                          case_definition=case_definition, exertion=reports[0].exertion)
-    card = trial_card(study, results, blinding=blinding, labels={s.id: s.label for s in specs})
+    card = trial_card(study, results, labels={s.id: s.label for s in specs})
     figures: dict[str, Any] = {}
     if plots:
         reports, figures = _plots(rows, reports, periods, shape, events)
