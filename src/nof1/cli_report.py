@@ -78,10 +78,9 @@ def report(
     washout_days: int | None,
 ) -> None:
     """Write the report of one trial (DATA file or trial folder) or of a series (--series)."""
-    from nof1.report.render import SUFFIXES
+    from nof1.report.render import check_destination
 
-    if Path(out).suffix.lower() not in SUFFIXES:
-        raise Nof1Error(f"{out}: the report must end in .html or .pdf")
+    check_destination(out)  # before the analysis, so a wrong --out costs nothing
     protocol = _protocol(protocol_name)
     options: dict[str, Any] = {"better": better, "mcid": mcid, "washout_days": washout_days}
     if series_data is not None:

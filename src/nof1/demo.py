@@ -95,8 +95,9 @@ def _guesses(trial: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
 def write_demo_reports(files: DemoFiles, out_dir: Path) -> list[Path]:
     """The demo trial's and demo series' reports, each as HTML and as PDF."""
     from nof1.protocol import load_template
-    from nof1.report import build_series_report, build_trial_report, write_report
+    from nof1.report import build_series_report, build_trial_report
     from nof1.report.folder import read_guesses
+    from nof1.report.render import write_reports
 
     protocol = load_template(PROTOCOL)
     table = dataio.load(files.trial)
@@ -118,6 +119,6 @@ def write_demo_reports(files: DemoFiles, out_dir: Path) -> list[Path]:
     )
     written = []
     for name, report in (("demo-trial-report", trial), ("demo-series-report", series)):
-        for suffix in (".html", ".pdf"):
-            written.append(write_report(out_dir / f"{name}{suffix}", report))
+        written += write_reports([out_dir / f"{name}{suffix}" for suffix in (".html", ".pdf")],
+                                 report)
     return written

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-PLACEBO, RUN_IN = "placebo", "run-in"
+from nof1.data import PLACEBO, RUN_IN
+
 _YES = {"yes", "y", "1", "1.0", "true"}
 _NO = {"no", "n", "0", "0.0", "false"}
 

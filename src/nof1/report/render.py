@@ -8,6 +8,7 @@ caller passes one (`generated_on`).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,7 @@ def render_html(report: Any, *, generated_on: str | None = None) -> str:
 
     # our own stylesheet, not data: inlined as it is (escaping would break its quotes)
     css = Markup((TEMPLATES / "report.css").read_text(encoding="utf-8"))
-    return str(template.render(report=report, r=report, css=css, generated_on=generated_on))
+    return str(template.render(r=report, css=css, generated_on=generated_on))
 
 
 def pdf_bytes(html: str) -> bytes:
@@ -66,14 +67,9 @@ def pdf_bytes(html: str) -> bytes:
     return bytes(HTML(string=html).write_pdf())
 
 
-def write_pdf(html: str, path: Path) -> None:
-    Path(path).write_bytes(pdf_bytes(html))
-
-
-def write_report(
-    path: str | os.PathLike[str], report: Any, *, generated_on: str | None = None
-) -> Path:
-    """Write `report` to `path`: .html gives self-contained HTML, .pdf a PDF of it."""
+def check_destination(path: str | os.PathLike[str]) -> Path:
+    """`path` as a Path if a report can be written there (.html or .pdf, in a folder that
+    exists); Nof1Error otherwise. Callers check before the analysis, not after it."""
     out = Path(path)
     suffix = out.suffix.lower()
     if suffix not in SUFFIXES:
@@ -83,9 +79,26 @@ def write_report(
         )
     if not out.parent.exists():
         raise Nof1Error(f"{out}: the folder {out.parent} does not exist")
-    html = render_html(report, generated_on=generated_on)
-    if suffix == ".html":
-        out.write_text(html, encoding="utf-8")
-    else:
-        write_pdf(html, out)
     return out
+
+
+def write_report(
+    path: str | os.PathLike[str], report: Any, *, generated_on: str | None = None
+) -> Path:
+    """Write `report` to `path`: .html gives self-contained HTML, .pdf a PDF of it."""
+    [out] = write_reports([path], report, generated_on=generated_on)
+    return out
+
+
+def write_reports(
+    paths: Iterable[str | os.PathLike[str]], report: Any, *, generated_on: str | None = None
+) -> list[Path]:
+    """Write `report` to each of `paths` (.html and/or .pdf), drawing its HTML once."""
+    outs = [check_destination(path) for path in paths]
+    html = render_html(report, generated_on=generated_on)
+    for out in outs:
+        if out.suffix.lower() == ".html":
+            out.write_text(html, encoding="utf-8")
+        else:
+            out.write_bytes(pdf_bytes(html))
+    return outs

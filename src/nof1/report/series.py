@@ -16,14 +16,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nof1.analysis.design import active_arms
 from nof1.analysis.series import SeriesAnalysis
+from nof1.data import ACTIVE
 from nof1.exceptions import DataError, Nof1Error
 from nof1.protocol import Protocol
 from nof1.report.outcomes import Estimate
-from nof1.report.periods import PLACEBO, RUN_IN
 from nof1.results import Better, SeriesResult
 
-ACTIVE = "active"
 MAX_ROWS = 100  # participants listed in the report's table; the forest plot shows them all
 _MG = re.compile(r"(\d+(?:\.\d+)?)\s*mg", re.IGNORECASE)
 
@@ -162,9 +162,9 @@ def build_series_report(
 
 
 def _active_arms(table: pd.DataFrame) -> list[str]:
-    arm = table["arm"].astype(str)
-    names = set(arm[(arm != PLACEBO) & (arm != RUN_IN)].unique())
-    return sorted(names, key=lambda a: (_dose_of_arm(table, a) or 0.0, a))
+    """Active arms by dose (then name)."""
+    dose = {a: _dose_of_arm(table, a) for a in active_arms(table["arm"])}
+    return sorted(dose, key=lambda a: (dose[a] or 0.0, a))
 
 
 def _pooled(table: pd.DataFrame, arms: list[str]) -> pd.DataFrame:
@@ -226,12 +226,12 @@ def _fit_dose(
 
 
 def _plots(report: SeriesReport) -> dict[str, Any]:
+    from nof1.blinding_index import Z95
     from nof1.report import plots
 
     r = report.result
     mu, new = report.mu, report.predictive
-    own_lo = r.stage1_mean - 1.959963984540054 * r.stage1_sd
-    own_hi = r.stage1_mean + 1.959963984540054 * r.stage1_sd
+    own_lo, own_hi = r.stage1_mean - Z95 * r.stage1_sd, r.stage1_mean + Z95 * r.stage1_sd
     figures: dict[str, Any] = {
         "forest": plots.forest(
             list(r.participants),

@@ -16,11 +16,11 @@ import pandas as pd
 from nof1.analysis.exertion import DEFAULT_LAGS, check_lags, default_source
 from nof1.analysis.single import select_participant
 from nof1.blinding_index import BlindingIndex, bang_index
-from nof1.data import outcome_columns
+from nof1.data import PLACEBO, RUN_IN, outcome_columns
 from nof1.exceptions import DataError, Nof1Error
 from nof1.protocol import Protocol
 from nof1.report.outcomes import OutcomeReport, OutcomeSpec, analyse_outcome, with_plots
-from nof1.report.periods import PLACEBO, RUN_IN, PeriodFacts, event_ids, period_facts
+from nof1.report.periods import PeriodFacts, event_ids, period_facts
 from nof1.results import Better
 
 ANALYSED = ("daily", "weekly")  # per-period outcomes have too few values for the model
@@ -108,10 +108,6 @@ class TrialReport:
         return tuple(p for p in self.periods if p.randomised)
 
     @property
-    def appraisal(self) -> Any:
-        return self.card.appraisal
-
-    @property
     def limitations(self) -> tuple[Any, ...]:
         """Threats to validity the appraisal leaves open or only partly addressed."""
         return tuple(t for t in self.card.appraisal.threats if t.status.value != "addressed")
@@ -125,10 +121,6 @@ class TrialReport:
     @property
     def sources(self) -> tuple[Any, ...]:
         return tuple(self.protocol.sources) if self.protocol is not None else ()
-
-    @property
-    def results(self) -> tuple[Any, ...]:
-        return tuple(o.result for o in self.outcomes if o.result is not None)
 
 
 def build_trial_report(
