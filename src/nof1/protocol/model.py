@@ -330,6 +330,18 @@ class Protocol(_Model):
                 index = i
         return index
 
+    def arm_and_dose(self, arm_id: str | None, day_of_period: int | None) -> tuple[str, float]:
+        """The canonical daily table's `arm` and `dose_mg` on a day: ("run-in", 0) outside a
+        period (`arm_id` None), ("placebo", 0) on the placebo arm, else the arm's id and the
+        dose of its titration step on that day of the period."""
+        if arm_id is None or day_of_period is None:
+            return "run-in", 0.0
+        arm = self.arm(arm_id)
+        if arm.is_placebo:
+            return "placebo", 0.0
+        step = self.titration_for(arm.id).steps[self.step_index(day_of_period)]
+        return arm.id, float(step.dose_mg)
+
     def capsules_on(self, day_of_period: int) -> int:
         return self.capsule_schedule[self.step_index(day_of_period)][1]
 

@@ -152,9 +152,6 @@ def _with_arms(
 
 def _design_of(protocol: Protocol, arms: tuple[str, ...], day: Any) -> tuple[int, int, str, float]:
     if day.period is None:
-        return 0, 0, "run-in", 0.0
-    arm = protocol.arm(arms[day.period - 1])
-    if arm.is_placebo:
-        return day.period, day.block, "placebo", 0.0
-    step = protocol.titration_for(arm.id).steps[protocol.step_index(day.day_of_period)]
-    return day.period, day.block, arm.id, float(step.dose_mg)
+        return (0, 0, *protocol.arm_and_dose(None, None))
+    return (day.period, day.block, *protocol.arm_and_dose(arms[day.period - 1],
+                                                          day.day_of_period))

@@ -21,7 +21,6 @@ from typing import Any
 import pandas as pd
 
 from nof1.data import validate
-from nof1.protocol import Protocol
 from nof1.wearables import METRICS
 from nof1.web.accounts.models import Role
 from nof1.web.diary.models import DiaryEntry, EntryStatus, WeeklyResponse
@@ -38,7 +37,6 @@ from nof1.web.trials.permissions import (
 from nof1.web.trials.services.unblinding import revealed_arms
 from nof1.web.wearables.models import WearableDay
 
-PLACEBO, RUN_IN = "placebo", "run-in"
 # after the outcomes: side_effects holds the protocol's adverse-event ids, ';'-separated;
 # concurrent_change is 1 on a day the participant noted another medicine or an infection
 EXTRAS = (
@@ -107,8 +105,8 @@ def daily_table(user: Any, enrolment: Enrolment, *, after_unblinding: bool = Tru
             "pair": day.block or 0,
         }
         if arms is not None:
-            row["arm"], row["dose_mg"] = _arm_and_dose(
-                protocol, arms, day.period, day.day_of_period
+            row["arm"], row["dose_mg"] = protocol.arm_and_dose(
+                arms[day.period] if day.period else None, day.day_of_period
             )
         entry = entries.get(day.date)
         rated = entry is not None and entry.status == EntryStatus.COMPLETE
@@ -140,18 +138,6 @@ def daily_table(user: Any, enrolment: Enrolment, *, after_unblinding: bool = Tru
         return table
     active = [arm.id for arm in protocol.arms if not arm.is_placebo]
     return validate(table, source=f"diary of {enrolment.pseudonym}", arms=active)
-
-
-def _arm_and_dose(
-    protocol: Protocol, arms: dict[int, str], period: int | None, day_of_period: int | None
-) -> tuple[str, float]:
-    if period is None or day_of_period is None:
-        return RUN_IN, 0.0
-    arm = protocol.arm(arms[period])
-    if arm.is_placebo:
-        return PLACEBO, 0.0  # the canonical table's name for the placebo arm
-    step = protocol.titration_for(arm.id).steps[protocol.step_index(day_of_period)]
-    return arm.id, float(step.dose_mg)
 
 
 def _number(value: float | bool | None) -> float:
