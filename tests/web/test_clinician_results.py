@@ -96,6 +96,18 @@ def test_every_daily_and_weekly_outcome_has_a_row_or_a_reason(client_for, clinic
     assert "Not analysed: no values were recorded" in body  # brain fog and the others
 
 
+def test_the_page_reuses_the_reports_fits_and_they_match_fitting_afresh(clinician, finished):
+    from nof1.web.trials import reports
+
+    table = daily_table(clinician, finished, after_unblinding=True)
+    built = reports.trial_report(clinician, finished, plots=False, table=table)
+    afresh, reused = report.analyse(PROTOCOL, table), report.analyse(PROTOCOL, table, built)
+    assert [(r.outcome.id, r.rows, r.rho, r.n_days, r.problem, r.notes) for r in reused] == [
+        (r.outcome.id, r.rows, r.rho, r.n_days, r.problem, r.notes) for r in afresh
+    ]
+    assert reused[0].result is built.primary.result  # taken over, not fitted again
+
+
 def test_intervals_read_in_words_whichever_side_of_zero_they_fall():
     assert report._span(-2.7, -2.0, "points") == "2.0 to 2.7 points lower"
     assert report._span(0.4, 1.1, "points") == "0.4 to 1.1 points higher"

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
-from nof1.analysis.permutation import RandomizationTest
+from nof1.analysis.permutation import RandomizationResult, RandomizationTest
 from nof1.analysis.single import SingleTrial
 from nof1.evidence.wording import number, percent
 from nof1.exceptions import ApproximationWarning, Nof1Error
 from nof1.protocol import Outcome, Protocol
-from nof1.results import SingleResult
+from nof1.results import ArmEffect, SingleResult
 
 __all__ = ["ArmEffectRow", "OutcomeResult", "analyse", "analyse_outcome", "number", "percent"]
 
@@ -115,13 +116,42 @@ def _span(low: float, high: float, unit: str) -> str:
     return f"from {number(-low)} {unit} lower to {number(high)} {unit} higher"
 
 
-def analyse(protocol: Protocol, table: pd.DataFrame) -> list[OutcomeResult]:
-    """Every daily and weekly outcome, primary first."""
+def analyse(protocol: Protocol, table: pd.DataFrame, report: Any = None) -> list[OutcomeResult]:
+    """Every daily and weekly outcome, primary first. `report` is the trial report
+    (`nof1.report.TrialReport`) of the same table, when there is one: an outcome it fitted
+    with the protocol's own settings is taken from it rather than fitted again (a refused
+    fit is tried again here, which is quick, so that the page words the refusal itself)."""
+    fitted = {o.spec.id: o for o in report.outcomes} if report is not None else {}
     outcomes = sorted(
         (o for o in protocol.outcomes if o.frequency in ANALYSED and o.id in table.columns),
         key=lambda o: not o.primary,
     )
-    return [analyse_outcome(protocol, table, o) for o in outcomes]
+    out = []
+    for outcome in outcomes:
+        done = fitted.get(outcome.id)
+        if done is not None and done.result is not None and _same_model(outcome, done.spec):
+            out.append(_from_report(protocol, outcome, done))
+        else:
+            out.append(analyse_outcome(protocol, table, outcome))
+    return out
+
+
+def _same_model(outcome: Outcome, spec: Any) -> bool:
+    return (spec.log_offset is None and spec.better == outcome.better
+            and spec.mcid == outcome.mcid)
+
+
+def _from_report(protocol: Protocol, outcome: Outcome, done: Any) -> OutcomeResult:
+    """The page's rows from the report's fit (`nof1.report.outcomes.OutcomeReport`)."""
+    notes = list(done.notes)
+    rows = []
+    for arm in done.arms:
+        test = arm.randomization
+        if test is None:
+            notes.append(f"randomisation test not possible: {arm.randomization_problem}")
+        rows.append(_row(protocol, arm.arm, arm.effect, arm.low, arm.high, test))
+    return OutcomeResult(outcome, tuple(rows), _rho(done.result), done.result.n_days, "",
+                         tuple(notes), done.result)
 
 
 def analyse_outcome(protocol: Protocol, table: pd.DataFrame, outcome: Outcome) -> OutcomeResult:
@@ -143,31 +173,36 @@ def analyse_outcome(protocol: Protocol, table: pd.DataFrame, outcome: Outcome) -
     for arm_id, effect in result.effects.items():
         low, high = effect.posterior.interval(0.95)
         try:
-            test = RandomizationTest(
+            test: RandomizationResult | None = RandomizationTest(
                 outcome.id, better=outcome.better, washout_days=washout, arm=arm_id
-            ).fit(table)
-            p: float | None = test.result_.p_value
-            orders: int | None = test.result_.n_orders if test.result_.exact else None
+            ).fit(table).result_
         except (Nof1Error, ValueError) as error:
-            p, orders = None, None
+            test = None
             notes.append(f"randomisation test not possible: {error}")
-        rows.append(
-            ArmEffectRow(
-                arm=arm_id,
-                label=_arm_label(protocol, arm_id),
-                mean=effect.posterior.mean,
-                low=low,
-                high=high,
-                prob_benefit=effect.prob_benefit,
-                prob_benefit_mcid=effect.prob_benefit_mcid,
-                prob_harm_mcid=effect.prob_harm_mcid,
-                randomization_p=p,
-                orders=orders,
-            )
-        )
+        rows.append(_row(protocol, arm_id, effect, low, high, test))
+    return OutcomeResult(outcome, tuple(rows), _rho(result), result.n_days, "", tuple(notes),
+                         result)
+
+
+def _row(protocol: Protocol, arm_id: str, effect: ArmEffect, low: float, high: float,
+         test: RandomizationResult | None) -> ArmEffectRow:
+    return ArmEffectRow(
+        arm=arm_id,
+        label=_arm_label(protocol, arm_id),
+        mean=effect.posterior.mean,
+        low=low,
+        high=high,
+        prob_benefit=effect.prob_benefit,
+        prob_benefit_mcid=effect.prob_benefit_mcid,
+        prob_harm_mcid=effect.prob_harm_mcid,
+        randomization_p=None if test is None else test.p_value,
+        orders=test.n_orders if test is not None and test.exact else None,
+    )
+
+
+def _rho(result: SingleResult) -> str:
     rho_low, rho_high = result.rho.interval(0.95)
-    rho = f"{result.rho.mean:.2f} ({rho_low:.2f} to {rho_high:.2f})"
-    return OutcomeResult(outcome, tuple(rows), rho, result.n_days, "", tuple(notes), result)
+    return f"{result.rho.mean:.2f} ({rho_low:.2f} to {rho_high:.2f})"
 
 
 def _arm_label(protocol: Protocol, arm_id: str) -> str:

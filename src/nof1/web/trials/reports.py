@@ -33,11 +33,16 @@ def guesses(enrolment: Enrolment) -> list[str | None]:
     return [by_period.get(period) for period in range(1, periods + 1)]
 
 
-def trial_report(user: Any, enrolment: Enrolment, *, plots: bool = True) -> Any:
-    """The trial report (`nof1.report.TrialReport`) of one unblinded participant."""
+def trial_report(
+    user: Any, enrolment: Enrolment, *, plots: bool = True, table: pd.DataFrame | None = None
+) -> Any:
+    """The trial report (`nof1.report.TrialReport`) of one unblinded participant. `table` is
+    the participant's unblinded daily table when the caller has already read it (through
+    `daily_table`, which checks who may)."""
     from nof1.report import build_trial_report
 
-    table = daily_table(user, enrolment, after_unblinding=True)
+    if table is None:
+        table = daily_table(user, enrolment, after_unblinding=True)
     event = full_unblinding(enrolment)
     return build_trial_report(
         table,

@@ -161,11 +161,12 @@ def results(request: AuthenticatedRequest, enrolment_id: UUID) -> HttpResponse:
         shades=shades,
         last_day=protocol.total_days,
     )
-    analysed = analyse(protocol, table)
     try:
-        card = reports.trial_report(request.user, enrolment, plots=False).card
+        built = reports.trial_report(request.user, enrolment, plots=False, table=table)
     except Nof1Error:
-        card = None  # the primary outcome could not be analysed; the table above says why
+        built = None  # the primary outcome could not be analysed; the table below says why
+    analysed = analyse(protocol, table, built)
+    card = built.card if built is not None else None
     context.update(
         card=card,
         known_so_far=reports.register_cards(),

@@ -1,7 +1,8 @@
 """Own results, after the whole allocation is unblinded, and a download of all own data.
 
-The effect comes from the core (`SingleTrial` on the canonical daily table); this page only
-puts the result object's numbers into plain words.
+The effect comes from the core (`SingleTrial` on the canonical daily table, fitted once for the
+page and its evidence card through the trial report); this page only puts the result object's
+numbers into plain words.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_GET
 from nof1.analysis.single import SingleTrial
 from nof1.exceptions import ApproximationWarning, InsufficientDataError, Nof1Error
 from nof1.protocol import Outcome, Protocol
+from nof1.results import SingleResult
 from nof1.web.accounts.security import log_event
 from nof1.web.audit.models import Action
 from nof1.web.diary.models import BlindingGuess
@@ -35,18 +37,14 @@ def results(request: HttpRequest, enrolment: Enrolment) -> HttpResponse:
     protocol = enrolment.trial.protocol
     outcome = protocol.primary_outcome
     table = daily_table(request.user, enrolment, after_unblinding=True)
-    fit = SingleTrial(
-        outcome.id,
-        better=outcome.better,
-        mcid=outcome.mcid,
-        washout_days=protocol.design.washout_days,
-    )
+    try:
+        built = reports.trial_report(request.user, enrolment, plots=False, table=table)
+    except Nof1Error:
+        built = None
     effects: list[dict[str, Any]] = []
     problem = ""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ApproximationWarning)
-            result = fit.fit(table).result_
+        result = _primary_fit(protocol, outcome, table, built)
     except (InsufficientDataError, ValueError):
         # ValueError too: the core's design step fails with a bare numpy error when every
         # value of the outcome is missing; the participant gets the same calm sentence.
@@ -57,12 +55,7 @@ def results(request: HttpRequest, enrolment: Enrolment) -> HttpResponse:
     else:
         for arm_id in result.effects:
             effects.append(_in_words(protocol, outcome, arm_id, result.to_dict(arm_id)))
-    card = None
-    if not problem:
-        try:
-            card = reports.trial_report(request.user, enrolment, plots=False).card
-        except Nof1Error:
-            card = None
+    card = built.card if built is not None and not problem else None
     return page(
         request,
         enrolment,
@@ -77,6 +70,26 @@ def results(request: HttpRequest, enrolment: Enrolment) -> HttpResponse:
             "known_so_far": reports.register_cards(),
         },
     )
+
+
+def _primary_fit(
+    protocol: Protocol, outcome: Outcome, table: Any, built: Any
+) -> SingleResult:
+    """The primary outcome's fit: the report's (`built`), when it fitted it with the protocol's
+    settings, else fitted here. Refusals raise as `SingleTrial.fit` does."""
+    done = built.primary if built is not None else None
+    if (done is not None and done.result is not None and done.spec.id == outcome.id
+            and done.spec.log_offset is None and done.spec.better == outcome.better
+            and done.spec.mcid == outcome.mcid):
+        return done.result
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ApproximationWarning)
+        return SingleTrial(
+            outcome.id,
+            better=outcome.better,
+            mcid=outcome.mcid,
+            washout_days=protocol.design.washout_days,
+        ).fit(table).result_
 
 
 def _in_words(protocol: Protocol, outcome: Outcome, arm_id: str, numbers: dict[str, Any]) -> dict:
