@@ -17,20 +17,7 @@ import click
 from nof1.exceptions import Nof1Error
 from nof1.terminal import console, print_json
 
-KINDS = ("apple-health", "fitbit", "garmin", "csv")
-
-
-def _read(kind: str, file: str, hrv: str | None, imported_at: dt.datetime) -> Any:
-    from nof1 import wearables
-
-    if kind == "csv":
-        return wearables.import_csv(file, imported_at=imported_at, hrv=hrv)  # type: ignore[arg-type]
-    reader = {
-        "apple-health": wearables.import_apple_health,
-        "fitbit": wearables.import_fitbit,
-        "garmin": wearables.import_garmin,
-    }[kind]
-    return reader(file, imported_at=imported_at)
+KINDS = ("apple-health", "fitbit", "garmin", "csv")  # as nof1.wearables.KINDS (imported late)
 
 
 def _write_atomically(table: Any, path: Path) -> None:
@@ -47,7 +34,7 @@ def _write_atomically(table: Any, path: Path) -> None:
             os.unlink(tmp)
 
 
-def _record_provenance(path: Path, participant: str, provenance: dict[str, Any]) -> bool:
+def _record_provenance(path: Path, participant: str, provenance: dict[str, Any]) -> None:
     """Append to DATA.provenance.jsonl, once per participant and file (by its SHA-256)."""
     log = path.with_name(path.name + ".provenance.jsonl")
     if log.exists():
@@ -56,10 +43,9 @@ def _record_provenance(path: Path, participant: str, provenance: dict[str, Any])
             if seen.get("participant") == participant and seen.get("sha256") == provenance[
                 "sha256"
             ]:
-                return False
+                return
     with log.open("a", encoding="utf-8") as out:
         out.write(json.dumps({"participant": participant, **provenance}, default=str) + "\n")
-    return True
 
 
 @click.command("import")
@@ -98,12 +84,15 @@ def import_(
     (Google Takeout zip or folder), garmin (account export: daily summaries or FIT monitoring
     files) or csv. Importing the same file again changes nothing."""
     from nof1 import data as dataio
+    from nof1 import wearables
     from nof1.wearables.table import add_to_daily_table
 
     imported_at = dt.datetime.now(dt.UTC)
     c = console()
     with c.status(f"Reading {file} ..."):
-        imported = _read(kind, file, hrv, imported_at)
+        imported = wearables.import_export(
+            kind, file, imported_at=imported_at, hrv=hrv  # type: ignore[arg-type]
+        )
     provenance = imported.provenance.to_dict()
     daily = imported.daily
     found = {

@@ -4,6 +4,10 @@ Every importer returns a `WearableImport`: a daily table (`DAILY_COLUMNS`) and i
 `Provenance`. `merge_daily` folds an import into a stored table. See docs/wearables.md.
 """
 
+import datetime as dt
+import os
+from typing import Literal
+
 from nof1.wearables._daily import (
     DAILY_COLUMNS,
     METRICS,
@@ -20,13 +24,34 @@ from nof1.wearables.generic import import_csv
 __all__ = [
     "DAILY_COLUMNS",
     "DEFAULT_LIMITS",
+    "KINDS",
     "METRICS",
     "Limits",
     "Provenance",
     "WearableImport",
     "import_apple_health",
     "import_csv",
+    "import_export",
     "import_fitbit",
     "import_garmin",
     "merge_daily",
 ]
+
+KINDS = ("apple-health", "fitbit", "garmin", "csv")  # what `import_export` reads
+
+
+def import_export(
+    kind: str,
+    path: str | os.PathLike[str],
+    *,
+    imported_at: dt.datetime,
+    hrv: Literal["sdnn", "rmssd"] | None = None,
+) -> WearableImport:
+    """The importer for `kind` (one of `KINDS`) on `path`; `hrv` is for a CSV only."""
+    if kind == "csv":
+        return import_csv(path, imported_at=imported_at, hrv=hrv)
+    readers = {"apple-health": import_apple_health, "fitbit": import_fitbit,
+               "garmin": import_garmin}
+    if kind not in readers:
+        raise ValueError(f"no importer for {kind!r}; kinds: {', '.join(KINDS)}")
+    return readers[kind](path, imported_at=imported_at)

@@ -8,11 +8,9 @@ the same file twice changes nothing, and a different file that disagrees is refu
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -38,10 +36,13 @@ class Provenance:
     imported_at: dt.datetime
     sources: tuple[str, ...]
     records_used: int
-    records_skipped: int
-    skipped: Mapping[str, int] = field(default_factory=dict)
+    skipped: Mapping[str, int] = field(default_factory=dict)  # records skipped, by reason
     hrv: str = "none"
     files: tuple[str, ...] = ()
+
+    @property
+    def records_skipped(self) -> int:
+        return sum(self.skipped.values())
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -86,17 +87,6 @@ def daily_frame(values: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
         per_day = values.get(name, {})
         out[name] = np.array([per_day.get(day, math.nan) for day in days], dtype="float64")
     return out
-
-
-def directory_digest(root: Path, files: Sequence[Path]) -> tuple[str, int]:
-    """One sha256 for a folder import: over each used file's relative name and sha256."""
-    from nof1.wearables._safety import sha256_of
-
-    digest, size = hashlib.sha256(), 0
-    for path in sorted(files):
-        digest.update(f"{path.relative_to(root).as_posix()}\0{sha256_of(path)}\n".encode())
-        size += path.stat().st_size
-    return digest.hexdigest(), size
 
 
 def merge_daily(

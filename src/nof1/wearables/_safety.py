@@ -159,6 +159,13 @@ class GuardedReader:
             self.on_block(block)
         return block
 
+    def read_all(self) -> bytes:
+        """The rest of the stream, read block by block under the same limits."""
+        blocks = []
+        while block := self.read(CHUNK):
+            blocks.append(block)
+        return b"".join(blocks)
+
 
 def open_member(
     archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, already: int = 0
@@ -252,8 +259,6 @@ def read_matching(
     source = str(path)
     found: list[tuple[str, bytes]] = []
     if path.is_dir():
-        from nof1.wearables._daily import directory_digest
-
         files = sorted(p for p in path.rglob("*")
                        if p.is_file() and not p.is_symlink() and wanted(p.name))
         total = sum(p.stat().st_size for p in files)
@@ -261,29 +266,29 @@ def read_matching(
             raise DataError(f"refused: {total:,} bytes to read, more than the limit of "
                             f"{limits.max_total_bytes:,}", source=source)
         found = [(p.relative_to(path).as_posix(), p.read_bytes()) for p in files]
-        digest, size = directory_digest(path, files)
-        return found, digest, size
+        # one sha256 for a folder: over each used file's relative name and sha256
+        digest = hashlib.sha256()
+        for name, data in found:
+            digest.update(f"{name}\0{hashlib.sha256(data).hexdigest()}\n".encode())
+        return found, digest.hexdigest(), sum(len(data) for _, data in found)
     path = require_file(path)
-    with path.open("rb") as handle:
-        is_zip = handle.read(4) == b"PK\x03\x04" or path.suffix.lower() == ".zip"
-    if not is_zip:
-        data = GuardedReader(path.open("rb"), source, limits)
-        blocks = []
-        try:
-            while block := data.read(CHUNK):
-                blocks.append(block)
-        finally:
-            data.raw.close()
-        return [(path.name, b"".join(blocks))], sha256_of(path), path.stat().st_size
+    if not is_zip(path):
+        hasher = hashlib.sha256()
+        with path.open("rb") as handle:
+            data = GuardedReader(handle, source, limits, on_block=hasher.update).read_all()
+        return [(path.name, data)], hasher.hexdigest(), len(data)
     unpacked = 0
     with open_zip(path, limits) as archive:
         for info in sorted(archive.infolist(), key=lambda i: i.filename):
             if info.is_dir() or not wanted(PurePosixPath(info.filename).name):
                 continue
             reader = open_member(archive, info, limits, already=unpacked)
-            blocks = []
-            while block := reader.read(CHUNK):
-                blocks.append(block)
+            found.append((info.filename, reader.read_all()))
             unpacked = reader.total
-            found.append((info.filename, b"".join(blocks)))
     return found, sha256_of(path), path.stat().st_size
+
+
+def is_zip(path: Path) -> bool:
+    """A zip by its first bytes, or by its name (so a damaged zip is refused as a zip)."""
+    with path.open("rb") as handle:
+        return handle.read(4) == b"PK\x03\x04" or path.suffix.lower() == ".zip"

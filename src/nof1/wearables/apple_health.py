@@ -41,6 +41,7 @@ from nof1.wearables._safety import (
     DEFAULT_LIMITS,
     GuardedReader,
     Limits,
+    is_zip,
     iter_elements,
     open_member,
     open_zip,
@@ -243,10 +244,8 @@ def import_apple_health(
     path = require_file(path)
     check_imported_at(imported_at)
     source = str(path)
-    with path.open("rb") as handle:
-        is_zip = handle.read(4) == b"PK\x03\x04" or path.suffix.lower() == ".zip"
     days = _Days()
-    if is_zip:
+    if is_zip(path):
         with open_zip(path, limits) as archive:
             info = _find_export(archive, limits)
             reader = open_member(archive, info, limits)
@@ -271,7 +270,6 @@ def import_apple_health(
             imported_at=imported_at,
             sources=tuple(sorted(days.rank)),
             records_used=days.used,
-            records_skipped=sum(days.skipped.values()),
             skipped=dict(days.skipped),
             hrv="sdnn",
         ),

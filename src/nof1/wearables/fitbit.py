@@ -129,7 +129,7 @@ def import_fitbit(
         provenance=Provenance(
             format="fitbit_takeout", file_name=path.name, sha256=digest, size_bytes=size,
             imported_at=imported_at, sources=("Fitbit",), records_used=used,
-            records_skipped=sum(skipped.values()), skipped=dict(skipped),
+            skipped=dict(skipped),
             hrv="rmssd" if rmssd else "none", files=tuple(name for name, _ in files),
         ),
     )

@@ -144,7 +144,7 @@ def import_garmin(
             format="garmin_connect" if json_files else "garmin_fit", file_name=path.name,
             sha256=digest, size_bytes=size, imported_at=imported_at, sources=sources,
             records_used=used,
-            records_skipped=sum(skipped.values()), skipped=dict(skipped),
+            skipped=dict(skipped),
             files=tuple(name for name, _ in files),
         ),
     )

@@ -110,7 +110,7 @@ def import_csv(
         provenance=Provenance(
             format="csv", file_name=path.name, sha256=hashlib.sha256(raw).hexdigest(),
             size_bytes=len(raw), imported_at=imported_at, sources=(source_name,),
-            records_used=records, records_skipped=0,
+            records_used=records,
             hrv=", ".join(sorted(m[4:-3] for m in used.values() if m.startswith("hrv")))
             or "none",
         ),

@@ -38,14 +38,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from nof1.exceptions import DataError
-from nof1.wearables import (
-    METRICS,
-    import_apple_health,
-    import_csv,
-    import_fitbit,
-    import_garmin,
-    merge_daily,
-)
+from nof1.wearables import METRICS, import_export, merge_daily
 from nof1.wearables import WearableImport as CoreImport
 from nof1.web.audit.models import Action
 from nof1.web.audit.services import model_snapshot, record
@@ -202,14 +195,14 @@ def _detect_in_zip(path: Path) -> str | None:
     return None
 
 
+# the core's importer for each format the upload form offers
+_KIND = {WearableFormat.APPLE_HEALTH: "apple-health", WearableFormat.FITBIT: "fitbit",
+         WearableFormat.GARMIN: "garmin", WearableFormat.CSV: "csv"}
+
+
 def _read(chosen: str, path: Path, imported_at: dt.datetime, hrv: str | None) -> CoreImport:
-    if chosen == WearableFormat.APPLE_HEALTH:
-        return import_apple_health(path, imported_at=imported_at)
-    if chosen == WearableFormat.FITBIT:
-        return import_fitbit(path, imported_at=imported_at)
-    if chosen == WearableFormat.GARMIN:
-        return import_garmin(path, imported_at=imported_at)
-    return import_csv(path, imported_at=imported_at, hrv=hrv or None)
+    kind = _KIND.get(chosen, "csv")
+    return import_export(kind, path, imported_at=imported_at, hrv=hrv or None)
 
 
 def safe_file_name(name: str | None) -> str:
