@@ -12,6 +12,7 @@ from nof1.interop.redcap import (
     RedcapOutcome,
     read_redcap,
     redcap_dictionary,
+    redcap_files,
     redcap_records,
     write_redcap,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "odm_xml",
     "read_redcap",
     "redcap_dictionary",
+    "redcap_files",
     "redcap_records",
     "write_redcap",
 ]

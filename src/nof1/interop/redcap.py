@@ -37,6 +37,7 @@ __all__ = [
     "RedcapOutcome",
     "read_redcap",
     "redcap_dictionary",
+    "redcap_files",
     "redcap_records",
     "write_redcap",
 ]
@@ -175,7 +176,20 @@ def redcap_records(
 ) -> str:
     """The records CSV (REDCap's "flat" import format with repeating-instrument columns)."""
     prepared = prepare(protocol, table, outcomes)
-    fields = _dictionary_rows(prepared)[1:]
+    return _records(prepared, _dictionary_rows(prepared))
+
+
+def redcap_files(
+    protocol: Protocol, table: pd.DataFrame, *, outcomes: Sequence[str] | None = None
+) -> tuple[str, str]:
+    """The data dictionary and the records CSV text, from one check of the table."""
+    prepared = prepare(protocol, table, outcomes)
+    dictionary = _dictionary_rows(prepared)
+    return _csv([list(DICTIONARY_COLUMNS), *dictionary]), _records(prepared, dictionary)
+
+
+def _records(prepared: Prepared, dictionary: list[list[str]]) -> str:
+    fields = dictionary[1:]  # the first row is the record id
     names = [f[0] for f in fields]
     validations = [f[7] for f in fields]
     rows: list[list[str]] = [[RECORD_ID, REPEAT_INSTRUMENT, REPEAT_INSTANCE, *names]]
@@ -198,8 +212,7 @@ def write_redcap(
     outcomes: Sequence[str] | None = None,
 ) -> None:
     """Write the data dictionary and the records as two UTF-8 CSV files."""
-    dictionary = redcap_dictionary(protocol, table, outcomes=outcomes)
-    records = redcap_records(protocol, table, outcomes=outcomes)
+    dictionary, records = redcap_files(protocol, table, outcomes=outcomes)
     Path(dictionary_path).write_text(dictionary, encoding="utf-8")
     Path(records_path).write_text(records, encoding="utf-8")
 

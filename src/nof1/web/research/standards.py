@@ -46,7 +46,7 @@ from typing import Any
 import pandas as pd
 from django.utils import timezone
 
-from nof1.interop import fhir_json, odm_xml, redcap_dictionary, redcap_records
+from nof1.interop import fhir_json, odm_xml, redcap_files
 from nof1.interop.odm import AuditKey, decimal_text
 from nof1.protocol import Protocol
 from nof1.web.accounts.models import Role
@@ -107,11 +107,12 @@ def redcap_zip(protocol: Protocol, table: pd.DataFrame) -> bytes:
         "record_id is the participant's pseudonym; 'day' is the trial day (1 = the first "
         "run-in day). There are no calendar dates. See docs/interop.md.\n"
     )
+    dictionary_text, records_text = redcap_files(protocol, table)
     body = io.BytesIO()
     with zipfile.ZipFile(body, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, text in (
-            (dictionary, redcap_dictionary(protocol, table)),
-            (records, redcap_records(protocol, table)),
+            (dictionary, dictionary_text),
+            (records, records_text),
             ("README.txt", readme),
         ):
             info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
