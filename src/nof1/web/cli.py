@@ -73,12 +73,13 @@ def serve(host: str, port: int, threads: int, migrate: bool) -> None:
         )
     from waitress import serve as waitress_serve
 
+    from nof1.web.wearables.services import max_upload_bytes
     from nof1.web.wsgi import application
 
     click.echo(f"nof1 web app at http://{host}:{port}/ (Ctrl-C to stop)")
     # waitress refuses bodies over 1 GB by default: let a wearable export up to the site's
     # limit through (the upload view itself refuses anything larger), plus room for the form
-    body_limit = (settings.WEARABLE_MAX_MB + 16) * 1024 * 1024
+    body_limit = max_upload_bytes() + 16 * 1024 * 1024
     waitress_serve(
         application, host=host, port=port, threads=threads, max_request_body_size=body_limit
     )

@@ -63,7 +63,6 @@ __all__ = [
 ]
 
 AUTO = "auto"
-DEFAULT_MAX_MB = 2048
 # An upload nobody added or discarded within this many days is discarded by the nightly
 # checks, so a forgotten preview does not keep health data outside the trial's record.
 # nof1's choice: a week leaves room for a bad spell before the person gets back to it.
@@ -147,7 +146,7 @@ def trial_days(enrolment: Enrolment) -> tuple[dt.date, dt.date]:
 
 def max_upload_bytes() -> int:
     """NOF1_WEARABLE_MAX_MB (settings.WEARABLE_MAX_MB), read now so it can change in tests."""
-    return int(getattr(settings, "WEARABLE_MAX_MB", DEFAULT_MAX_MB)) * 1024 * 1024
+    return int(settings.WEARABLE_MAX_MB) * 1024 * 1024
 
 
 def too_large_message(limit: int | None = None) -> str:
@@ -350,18 +349,15 @@ def confirm(user: Any, pending: WearableImport, *, replace: bool = False) -> Wea
                 enrolment=enrolment, date__in=days
             )
         }
-        conflicts = _conflicts(stored, incoming)
         try:
             merged = merge_daily(_frame([_row_of(d) for d in stored.values()]),
                                  _frame(incoming), replace=replace)
-        except DataError as error:
+        except DataError as error:  # the core's rule refused: name the values for the person
+            conflicts = _conflicts(stored, incoming)
             raise ConflictError(_conflict_message(conflicts, error), conflicts) from None
         added = replaced = 0
-        wanted = set(days)
-        for values in merged.to_dict("records"):
+        for values in merged.to_dict("records"):  # the stored days are the file's days only
             day = pd.Timestamp(values["date"]).date()
-            if day not in wanted:
-                continue
             new = {name: _number(values.get(name)) for name in METRICS}
             current = stored.get(day)
             if current is None:

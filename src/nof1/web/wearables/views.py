@@ -246,6 +246,7 @@ def _import(
 ) -> HttpResponse:
     """The preview while pending (Add / Discard), and what happened once decided."""
     row = owned_or_404(request, WearableImport.objects.filter(enrolment=enrolment), id=import_id)
+    row.enrolment = enrolment  # already loaded and checked: no second query for it
     error: str = ""
     conflicts: tuple[Conflict, ...] = ()
     if request.method == "POST":
@@ -264,6 +265,7 @@ def _import(
             except (ImportRefused, WorkflowError) as refused:
                 error = str(refused)
             row.refresh_from_db()
+            row.enrolment = enrolment
     return _render(
         request,
         enrolment,
