@@ -196,7 +196,7 @@ def odm_audit(
     diary_label, weekly_label = DiaryEntry._meta.label, WeeklyResponse._meta.label
     audit: dict[AuditKey, list[dict[str, Any]]] = {}
     for enrolment in enrolments:  # one query each: `object_id__in` stays small
-        first = enrolment.schedule().start
+        first = enrolment.start_date  # trial day 1, as the schedule starts
         # object id -> (kind, trial day, the weekly instrument)
         targets: dict[str, tuple[str, int, str | None]] = {
             str(pk): ("diary", (day - first).days + 1, None)
