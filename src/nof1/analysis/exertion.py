@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from nof1.analysis.single import SingleTrial, select_participant
-from nof1.evidence.card_trial import LEVEL, Verdict, verdict
+from nof1.evidence.card_trial import Verdict, result_verdict
 from nof1.exceptions import DataError
 from nof1.results import SingleResult, describe
 
@@ -155,9 +155,7 @@ class ArmShift:
 
 def conclusion(result: SingleResult, arm: str) -> Verdict:
     """The evidence card's verdict for one arm of a result (see the module docstring)."""
-    eff = result.effects[arm]
-    low, high = eff.posterior.interval(LEVEL)
-    return verdict(low, high, result.better, eff.prob_benefit_mcid)
+    return result_verdict(result, arm)
 
 
 @dataclass(frozen=True)

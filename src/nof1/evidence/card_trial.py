@@ -40,7 +40,7 @@ from nof1.evidence.wording import (
 if TYPE_CHECKING:
     from nof1.results import ArmEffect, SeriesResult, SingleResult
 
-__all__ = ["LEVEL", "series_card", "trial_card", "verdict"]
+__all__ = ["LEVEL", "result_verdict", "series_card", "trial_card", "verdict"]
 
 LEVEL = 0.95  # the credible interval the cards show
 LIKELY = 0.8  # P(benefit >= MCID) from which a benefit is called one that matters
@@ -59,6 +59,14 @@ def verdict(low: float, high: float, better: str, p_mcid: float | None) -> Verdi
     if p_mcid is None:
         return "benefit"
     return "meaningful" if p_mcid >= LIKELY else "small"
+
+
+def result_verdict(result: SingleResult, arm: str) -> Verdict:
+    """The card's verdict for one arm of a fitted result. On the log scale there is no MCID
+    (the effect is a ratio), so a benefit is never called one that matters by it."""
+    effect = result.effects[arm]
+    lo, hi = effect.posterior.interval(LEVEL)
+    return verdict(lo, hi, result.better, None if result.log_scale else effect.prob_benefit_mcid)
 
 
 def _level() -> str:
@@ -94,10 +102,8 @@ def trial_card(
     appraisal = appraise(design)
     primary = results[0]
     label = labels.get(primary.outcome, primary.outcome.replace("_", " "))
-    arm, effect = next(iter(primary.effects.items()))
-    lo, hi = effect.posterior.interval(LEVEL)
-    call = verdict(lo, hi, primary.better,
-                   None if primary.log_scale else effect.prob_benefit_mcid)
+    arm = next(iter(primary.effects))
+    call = result_verdict(primary, arm)
     iv = _arm_name(design, primary, arm)
     observed = [_primary_paragraph(design, primary, label)]
     observed += [_secondary(design, r, labels) for r in results[1:]]
