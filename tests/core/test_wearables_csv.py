@@ -46,6 +46,8 @@ def test_an_hrv_column_must_say_which_measure(tmp_path):
     ("date,steps\n2026-03-01,-5\n", 1, "steps", "must be a number from 0"),
     ("date,sleep_hours\n2026-03-01,450\n", 1, "sleep_hours", "from 0 to 24"),
     ("date,steps\n01/03/2026,5\n", 1, "date", "ISO date"),
+    ("date,steps\n20260301,5\n", 1, "date", "ISO date"),  # fromisoformat would take it
+    ("date,steps\n2026-W09-7,5\n", 1, "date", "ISO date"),  # an ISO week date
     ("date,steps\n2026-03-01,5\n2026-03-01,6\n", 2, "date", "appears twice"),
     ("date,steps\n2026-03-01,5,7\n", 1, None, "has 3 fields"),
     ("day,steps\n1,5\n", None, "date", "no 'date' column"),

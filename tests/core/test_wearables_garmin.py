@@ -55,6 +55,15 @@ def test_days_with_nothing_measured_and_bad_rows_are_counted_as_skipped(tmp_path
     assert found.format == "garmin_connect"
 
 
+def test_a_summary_day_not_written_yyyy_mm_dd_is_skipped_not_a_crash(tmp_path):
+    path = tmp_path / "UDSFile_2026-03-01_2026-06-09.json"
+    path.write_text(json.dumps([{"calendarDate": "20260328", "totalSteps": 100},
+                                {"calendarDate": "2026-03-29", "totalSteps": 200}]))
+    found = import_garmin(path, imported_at=NOW)
+    assert found.daily["steps"].tolist() == [200.0]
+    assert found.provenance.skipped == {"malformed": 1}
+
+
 def test_a_day_in_two_overlapping_summary_files_is_taken_once(tmp_path):
     folder = tmp_path / "export"
     folder.mkdir()

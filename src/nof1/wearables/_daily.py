@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 from nof1.exceptions import DataError
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 METRICS = ("steps", "resting_hr", "hrv_sdnn_ms", "hrv_rmssd_ms", "sleep_hours")
 DAILY_COLUMNS = ("date", *METRICS)
@@ -74,6 +77,15 @@ def check_imported_at(imported_at: dt.datetime) -> dt.datetime:
     if imported_at.tzinfo is None or imported_at.utcoffset() is None:
         raise ValueError("imported_at must carry a time zone, e.g. datetime.now(UTC)")
     return imported_at
+
+
+def iso_day(text: str) -> str:
+    """`text` if it is a calendar date written YYYY-MM-DD, else ValueError. Stricter than
+    `date.fromisoformat`, which also takes "20260329" and "2026-W13-1"."""
+    if not _ISO_DAY.fullmatch(text):
+        raise ValueError(f"not a date written YYYY-MM-DD: {text!r}")
+    dt.date.fromisoformat(text)  # refuses 2026-02-30
+    return text
 
 
 def daily_frame(values: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:

@@ -36,6 +36,7 @@ from nof1.wearables._daily import (
     WearableImport,
     check_imported_at,
     daily_frame,
+    iso_day,
 )
 from nof1.wearables._safety import (
     DEFAULT_LIMITS,
@@ -185,10 +186,10 @@ class _Days:
 
 def _is_date(text: str) -> bool:
     try:
-        dt.date.fromisoformat(text)
+        iso_day(text)
     except ValueError:
         return False
-    return len(text) == 10
+    return True
 
 
 def _nights(spans: list[tuple[float, float, str]]) -> dict[str, float]:

@@ -26,7 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from nof1.exceptions import DataError
-from nof1.wearables._daily import Provenance, WearableImport, check_imported_at, daily_frame
+from nof1.wearables._daily import (
+    Provenance,
+    WearableImport,
+    check_imported_at,
+    daily_frame,
+    iso_day,
+)
 from nof1.wearables._safety import DEFAULT_LIMITS, Limits, read_matching
 from nof1.wearables.garmin_fit import FitMonitoring, is_fit
 
@@ -43,9 +49,7 @@ def _wanted(name: str) -> bool:
 def _date(value: Any) -> str:
     if isinstance(value, dict):  # some exports nest it: {"date": "2026-03-29"}
         value = value.get("date")
-    text = str(value)[:10]
-    dt.date.fromisoformat(text)
-    return text
+    return iso_day(str(value)[:10])
 
 
 def _positive(value: Any) -> float | None:

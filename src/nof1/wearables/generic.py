@@ -22,6 +22,7 @@ from nof1.wearables._daily import (
     WearableImport,
     check_imported_at,
     daily_frame,
+    iso_day,
 )
 from nof1.wearables._safety import require_file
 
@@ -81,9 +82,7 @@ def import_csv(
                             source=source, row=number)
         day = fields[at_date].strip()
         try:
-            dt.date.fromisoformat(day)
-            if len(day) != 10:
-                raise ValueError
+            iso_day(day)
         except ValueError:
             raise DataError(f"date must be an ISO date such as 2026-03-01, got {day!r}",
                             source=source, row=number, column="date") from None
