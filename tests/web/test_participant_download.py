@@ -101,6 +101,20 @@ def test_every_column_is_named_once_before_and_after_unblinding(
     assert table[0]["side_effects"] == "nausea" and table[0]["arm"] == "run-in"
 
 
+def test_after_unblinding_the_columns_are_the_blinded_ones_plus_arm_and_dose(
+    pat, clinician, enrolment, today
+):
+    def header():
+        return next(csv.reader(io.StringIO(pat.get(url("download", enrolment)).content.decode())))
+
+    pat.post(url("today", enrolment), GOOD_DAY)
+    before = header()
+    DiaryEntry.objects.filter(enrolment=enrolment).delete()
+    unblinded(clinician, enrolment, today)
+    after = header()
+    assert [c for c in after if c not in ("arm", "dose_mg")] == before
+
+
 def test_another_participants_data_are_not_found(pat, other_enrolment):
     assert pat.get(url("download", other_enrolment)).status_code == 404
     assert pat.get(url("download", other_enrolment), **HTMX).status_code == 404

@@ -44,8 +44,9 @@ def own_data_csv(user: Any, enrolment: Enrolment) -> str:
     }
     if revealed_arms(enrolment) is not None:
         table = daily_table(user, enrolment, after_unblinding=True)
-        # the wearable values and the extras go last, below, wherever the daily table puts them
-        later = (*EXTRA_COLUMNS, *WEARABLE_COLUMNS)
+        # the wearable values and the extras go last, below, wherever the daily table puts them;
+        # concurrent_change is the research export's flag for the notes this file holds in full
+        later = (*EXTRA_COLUMNS, *WEARABLE_COLUMNS, "concurrent_change")
         table = table.drop(columns=[c for c in later if c in table.columns])
         columns = [str(c) for c in table.columns]
         rows = [dict(zip(columns, values, strict=True)) for values in table.itertuples(index=False)]
