@@ -128,12 +128,12 @@ def series_design(
     washout = stated or 0
     ids = set(result.participants)
     rows = table[table["participant"].astype(str).isin(ids)]
-    planned = sum(
-        _planned_days(protocol, part, washout) for _, part in rows.groupby("participant")
-    )
-    observed = sum(
-        _observed_days(part, result.outcome, washout) for _, part in rows.groupby("participant")
-    )
+    planned = observed = 0
+    randomised = True
+    for _, part in rows.groupby("participant"):  # one pass over the participants
+        planned += _planned_days(protocol, part, washout)
+        observed += _observed_days(part, result.outcome, washout)
+        randomised = randomised and _randomised(part)
     definitions = _case_definitions(rows)
     return StudyDesign(
         id="nof1-series",
@@ -144,7 +144,7 @@ def series_design(
         intervention=_intervention(protocol),
         n_participants=len(result.participants),
         comparison=_comparison(rows),
-        randomised=all(_randomised(part) for _, part in rows.groupby("participant")),
+        randomised=randomised,
         blinded=BLINDED,
         crossover_pairs=_pairs(protocol, rows),
         period_days=protocol.design.period_days if protocol else None,
